@@ -1,0 +1,1 @@
+"""Infrastructure beside template.yaml: the local stack and deploy helpers."""

@@ -1,0 +1,1 @@
+"""Timeport: the shared code of every Lambda function (domain, storage, sources, formats, jobs)."""

@@ -1,0 +1,68 @@
+"""The resolver every HTTP function builds, and the one place where errors become answers."""
+
+import base64
+import json
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from timeport.domain.users import Caller
+from timeport.errors import Forbidden, TimeportError
+
+logger = Logger(child=True)
+
+
+def json_response(status_code: int, body: dict, headers: dict | None = None) -> Response:
+    return Response(
+        status_code=status_code,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body, ensure_ascii=False),
+        headers=headers,
+    )
+
+
+def _describe(error: dict) -> str:
+    location = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
+    return f"{location}: {error.get('msg', 'invalid value')}"
+
+
+def create_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(TimeportError)
+    def handle_domain_error(error: TimeportError) -> Response:
+        return json_response(error.status_code, {"error": error.message})
+
+    @app.exception_handler(RequestValidationError)
+    def handle_invalid_request(error: RequestValidationError) -> Response:
+        details = [_describe(item) for item in error.errors()]
+        return json_response(400, {"error": "; ".join(details) or "The request is not valid", "details": details})
+
+    @app.exception_handler(Exception)
+    def handle_unexpected(error: Exception) -> Response:
+        logger.exception("Unhandled error")
+        return json_response(500, {"error": "Internal error; try again, and report it if it persists"})
+
+    return app
+
+
+def current_caller(app: APIGatewayHttpResolver) -> Caller:
+    """The caller the authorizer put into the request context."""
+    context = app.current_event.raw_event["requestContext"]["authorizer"]["lambda"]
+    return Caller(
+        user_id=context["user_id"], username=context["username"], role=context["role"], timezone=context["timezone"]
+    )
+
+
+def require_admin(caller: Caller) -> None:
+    if not caller.is_admin:
+        raise Forbidden("This route is for admins only")
+
+
+def raw_body(app: APIGatewayHttpResolver) -> bytes:
+    event = app.current_event
+    body = event.body or ""
+    if event.is_base64_encoded:
+        return base64.b64decode(body)
+    return body.encode("utf-8")

@@ -1,0 +1,1 @@
+"""The business rules: users and tokens, the catalogue of clients/projects/tasks, time entries."""

@@ -1,0 +1,45 @@
+"""Time entries: how an imported row becomes a stored entry, and how entries are read back."""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from timeport.domain.catalog import Catalog
+from timeport.sources.csv_entries import EntryDraft
+from timeport.storage.models import JobRecord, TimeEntryRecord, user_pk
+
+
+def entry_id_for_row(import_id: str, row: int) -> str:
+    """The same row of the same import always gets the same id: a rerun overwrites, never doubles."""
+    return f"{import_id}-r{row:07d}"
+
+
+def entry_from_draft(draft: EntryDraft, job: JobRecord, catalog: Catalog, created_at: datetime) -> TimeEntryRecord:
+    project = catalog.project(draft.project_name, draft.client_name)
+    task = catalog.task(project, draft.task_name) if draft.task_name else None
+    entry_id = entry_id_for_row(job.job_id, draft.row)
+    return TimeEntryRecord(
+        user_pk(job.user_id),
+        f"ENTRY#{draft.start.strftime('%Y-%m-%dT%H:%M:%SZ')}#{entry_id}",
+        entry_id=entry_id,
+        user_id=job.user_id,
+        project_id=project.project_id,
+        project_name=project.name,
+        client_id=project.client_id,
+        client_name=project.client_name,
+        task_id=task.task_id if task else None,
+        task_name=task.name if task else None,
+        start_time=draft.start,
+        end_time=draft.end,
+        duration_seconds=draft.duration_seconds,
+        notes=draft.notes,
+        tags=draft.tags,
+        billable=draft.billable,
+        source=job.job_type,
+        import_id=job.job_id,
+        created_at=created_at,
+    )
+
+
+def list_entries(user_id: str) -> Iterator[TimeEntryRecord]:
+    """Every entry of the user, oldest start first, fetched page by page."""
+    return TimeEntryRecord.query(user_pk(user_id), TimeEntryRecord.sk.startswith("ENTRY#"))

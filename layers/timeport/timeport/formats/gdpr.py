@@ -1,0 +1,82 @@
+"""The GDPR export layout: one JSON document, or a ZIP of that document plus one CSV per
+non-empty list section. Both are written as streams; sections are read again for each pass
+rather than held in memory."""
+
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from timeport.formats.safe_csv import write_rows
+
+# Sections the guide lists that this service does not hold yet: exported as empty lists so
+# the document's shape never changes when they arrive.
+EMPTY_SECTIONS = (
+    "expenses", "mileage", "comments", "focus_sessions", "saved_filters", "calendar_events", "weekly_goals",
+)
+CSV_COLUMNS = {
+    "time_entries": (
+        "id", "project_id", "project", "client", "task", "start_time", "end_time",
+        "duration_seconds", "notes", "tags", "billable", "source", "import_id", "created_at",
+    ),
+    "projects": ("id", "name", "client_id", "client", "created_at"),
+    "clients": ("id", "name", "created_at"),
+    "tasks": ("id", "name", "project_id", "created_at"),
+}
+
+
+@dataclass
+class GdprDocument:
+    """What goes into an export. Each list section is a callable so it can be read more than once."""
+
+    export_info: dict
+    user_profile: dict
+    sections: dict[str, Callable[[], Iterable[dict]]]
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_json(document: GdprDocument, stream) -> int:
+    """Write the document as UTF-8 JSON bytes to `stream`; returns the number of list records."""
+    write = stream.write
+    write(('{"export_info":' + _dumps(document.export_info)).encode())
+    write((',"user_profile":' + _dumps(document.user_profile)).encode())
+    records = 0
+    for name, rows in document.sections.items():
+        write(f',"{name}":['.encode())
+        separator = ""
+        for row in rows():
+            write((separator + _dumps(row)).encode())
+            separator = ","
+            records += 1
+        write(b"]")
+    for name in EMPTY_SECTIONS:
+        write(f',"{name}":[]'.encode())
+    write(b"}")
+    return records
+
+
+def write_zip(document: GdprDocument, stream) -> int:
+    """Write export.json plus a CSV (UTF-8 with BOM) per non-empty section; returns the record count."""
+    with zipfile.ZipFile(stream, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("export.json", mode="w", force_zip64=True) as member:
+            records = write_json(document, member)
+        for name, rows in document.sections.items():
+            iterator = iter(rows())
+            first = next(iterator, None)
+            if first is None:
+                continue
+            with archive.open(f"{name}.csv", mode="w", force_zip64=True) as member:
+                text = io.TextIOWrapper(member, encoding="utf-8-sig", newline="")
+                write_rows(text, CSV_COLUMNS[name], _prepend(first, iterator))
+                text.flush()
+                text.detach()
+    return records
+
+
+def _prepend(first, rest):
+    yield first
+    yield from rest

@@ -1,0 +1,26 @@
+"""What every export shares: status, history and the download hand-off."""
+
+from timeport.domain.users import Caller
+from timeport.errors import Conflict, Gone
+from timeport.jobs.records import COMPLETED, FAILED, export_view, get_job, is_expired, list_jobs
+from timeport.storage.files import presigned_download
+
+
+def export_status(caller: Caller, export_id: str) -> dict:
+    return export_view(get_job(caller.user_id, export_id, "export"))
+
+
+def export_history(caller: Caller) -> dict:
+    return {"exports": [export_view(job) for job in list_jobs(caller.user_id, "export")]}
+
+
+def download_url(caller: Caller, export_id: str, s3_client=None) -> str:
+    """A short-lived presigned URL for the caller's own finished, unexpired export."""
+    job = get_job(caller.user_id, export_id, "export")
+    if is_expired(job):
+        raise Gone("This export has expired (exports are kept 7 days); start a new export")
+    if job.status == FAILED:
+        raise Conflict(f"This export failed and has no file: {job.error_message}")
+    if job.status != COMPLETED:
+        raise Conflict(f"This export is not ready yet (status: {job.status}); try again shortly")
+    return presigned_download(job.s3_key, job.filename, s3_client)

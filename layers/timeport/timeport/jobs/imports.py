@@ -1,0 +1,18 @@
+"""What every import shares: status and history."""
+
+from timeport.domain.users import Caller
+from timeport.jobs.records import get_job, import_view, list_jobs
+
+
+def import_status(caller: Caller, import_id: str) -> dict:
+    return import_view(get_job(caller.user_id, import_id, "import"))
+
+
+def import_history(caller: Caller) -> dict:
+    """Newest first, without the per-row errors (the status route has them)."""
+    imports = []
+    for job in list_jobs(caller.user_id, "import"):
+        view = import_view(job)
+        del view["errors"]
+        imports.append(view)
+    return {"imports": imports}

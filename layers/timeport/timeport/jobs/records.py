@@ -1,0 +1,195 @@
+"""The life of a job record: created pending, claimed by one worker, progress, a final status.
+
+A job is always looked up with its owner's id, so another user's id finds nothing and
+answers 404 exactly like an id that never existed.
+"""
+
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import UpdateError
+
+from timeport.clock import iso, utc_now
+from timeport.errors import NotFound
+from timeport.ids import new_id
+from timeport.settings import get_settings
+from timeport.storage.models import JobRecord, RowError
+
+PENDING, PROCESSING, COMPLETED, PARTIAL, FAILED = "pending", "processing", "completed", "partial", "failed"
+FINAL_STATUSES = (COMPLETED, PARTIAL, FAILED)
+MAX_STORED_ERRORS = 500
+_ID_PREFIX = {"import": "imp_", "export": "exp_"}
+
+
+def create_job(user_id: str, kind: str, job_type: str, **attributes) -> JobRecord:
+    """Save a new pending job. It expires with its files: `file_retention_days` from now."""
+    now = utc_now()
+    expires_at = now + timedelta(days=get_settings().file_retention_days)
+    job = JobRecord(
+        user_id, _ID_PREFIX[kind] + new_id(), kind=kind, job_type=job_type, status=PENDING,
+        created_at=now, expires_at=expires_at, expires_at_epoch=expires_at, **attributes,
+    )
+    job.save(condition=JobRecord.job_id.does_not_exist())
+    return job
+
+
+def get_job(user_id: str, job_id: str, kind: str) -> JobRecord:
+    if not job_id.startswith(_ID_PREFIX[kind]):
+        raise NotFound(f"No {kind} with id '{job_id}'")
+    try:
+        return JobRecord.get(user_id, job_id, consistent_read=True)
+    except JobRecord.DoesNotExist as error:
+        raise NotFound(f"No {kind} with id '{job_id}'") from error
+
+
+def list_jobs(user_id: str, kind: str, limit: int = 100) -> list[JobRecord]:
+    """The user's jobs of one kind, newest first (ids sort by creation time)."""
+    query = JobRecord.query(
+        user_id, JobRecord.job_id.startswith(_ID_PREFIX[kind]), scan_index_forward=False, limit=limit
+    )
+    return list(query)
+
+
+def claim_job(job: JobRecord, lease_seconds: int) -> bool:
+    """Make this worker the job's only runner. False when the job is finished or another worker
+    holds a live lease: the event that woke us is a re-delivery and must do nothing."""
+    now = utc_now()
+    may_take = (JobRecord.status == PENDING) | (
+        (JobRecord.status == PROCESSING) & (JobRecord.lease_until < now)
+    )
+    try:
+        job.update(
+            actions=[
+                JobRecord.status.set(PROCESSING),
+                JobRecord.lease_until.set(now + timedelta(seconds=lease_seconds)),
+                JobRecord.started_at.set(job.started_at or now),
+                JobRecord.attempt.add(1),
+                JobRecord.total_records.set(0),
+                JobRecord.successful_records.set(0),
+                JobRecord.failed_records.set(0),
+                JobRecord.errors.set([]),
+                JobRecord.errors_omitted.set(0),
+            ],
+            condition=may_take,
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def release_lease(job: JobRecord) -> None:
+    """Let the next delivery of the event take the job over at once."""
+    job.update(actions=[JobRecord.lease_until.remove()])
+
+
+class ImportProgress:
+    """Counts and row errors of a running import, written to the job record in steps."""
+
+    def __init__(self, job: JobRecord):
+        self.job = job
+        self.successful = 0
+        self.failed = 0
+        self.errors: list[dict] = []
+        self.errors_omitted = 0
+
+    @property
+    def total(self) -> int:
+        return self.successful + self.failed
+
+    def row_failed(self, row: int, problems) -> None:
+        self.failed += 1
+        for problem in problems:
+            if len(self.errors) < MAX_STORED_ERRORS:
+                self.errors.append(
+                    {"row": row, "column": problem.column, "value": problem.value, "message": problem.message}
+                )
+            else:
+                self.errors_omitted += 1
+
+    def save(self, status: str | None = None, error_message: str | None = None) -> None:
+        actions = [
+            JobRecord.total_records.set(self.total),
+            JobRecord.successful_records.set(self.successful),
+            JobRecord.failed_records.set(self.failed),
+            JobRecord.errors.set([RowError(**error) for error in self.errors]),
+            JobRecord.errors_omitted.set(self.errors_omitted),
+        ]
+        if status is not None:
+            actions += [JobRecord.status.set(status), JobRecord.completed_at.set(utc_now()), JobRecord.lease_until.remove()]
+        if error_message is not None:
+            actions.append(JobRecord.error_message.set(error_message))
+        self.job.update(actions=actions)
+
+    def final_status(self) -> str:
+        if self.failed == 0:
+            return COMPLETED
+        return FAILED if self.successful == 0 else PARTIAL
+
+
+def finish_export(job: JobRecord, s3_key: str, record_count: int, file_size: int) -> None:
+    now = utc_now()
+    expires_at = now + timedelta(days=get_settings().file_retention_days)
+    job.update(
+        actions=[
+            JobRecord.status.set(COMPLETED),
+            JobRecord.s3_key.set(s3_key),
+            JobRecord.record_count.set(record_count),
+            JobRecord.file_size.set(file_size),
+            JobRecord.completed_at.set(now),
+            JobRecord.expires_at.set(expires_at),
+            JobRecord.expires_at_epoch.set(expires_at),
+            JobRecord.lease_until.remove(),
+        ]
+    )
+
+
+def fail_job(job: JobRecord, message: str) -> None:
+    job.update(
+        actions=[
+            JobRecord.status.set(FAILED),
+            JobRecord.error_message.set(message),
+            JobRecord.completed_at.set(utc_now()),
+            JobRecord.lease_until.remove(),
+        ]
+    )
+
+
+def is_expired(job: JobRecord, now: datetime | None = None) -> bool:
+    return job.expires_at is not None and (now or utc_now()) >= job.expires_at
+
+
+def import_view(job: JobRecord) -> dict:
+    return {
+        "id": job.job_id,
+        "import_type": job.job_type,
+        "status": job.status,
+        "source_file": job.source_file,
+        "total_records": job.total_records,
+        "successful_records": job.successful_records,
+        "failed_records": job.failed_records,
+        "errors": [error.as_dict() for error in job.errors],
+        "errors_omitted": job.errors_omitted,
+        "error_message": job.error_message,
+        "created_at": iso(job.created_at),
+        "started_at": iso(job.started_at),
+        "completed_at": iso(job.completed_at),
+    }
+
+
+def export_view(job: JobRecord) -> dict:
+    return {
+        "id": job.job_id,
+        "export_type": job.job_type,
+        "export_format": job.export_format,
+        "status": job.status,
+        "filename": job.filename,
+        "record_count": job.record_count,
+        "file_size": job.file_size,
+        "error_message": job.error_message,
+        "created_at": iso(job.created_at),
+        "completed_at": iso(job.completed_at),
+        "expires_at": iso(job.expires_at),
+        "is_expired": is_expired(job),
+        "download_url": f"/api/export/download/{job.job_id}",
+    }

@@ -1,0 +1,39 @@
+"""Configuration, read once from the environment variables that template.yaml declares.
+
+No other module reads os.environ: functions and tests take a Settings instead.
+"""
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    jobs_table: str
+    data_table: str
+    bucket: str
+    region: str
+    export_worker_function: str
+    upload_url_ttl_seconds: int = 900
+    download_url_ttl_seconds: int = 300
+    file_retention_days: int = 7
+    max_direct_upload_bytes: int = 4 * 1024 * 1024
+    csv_max_bytes: int = 1024 * 1024 * 1024
+    import_lease_seconds: int = 900
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    env = os.environ
+    return Settings(
+        jobs_table=env["TIMEPORT_JOBS_TABLE"],
+        data_table=env["TIMEPORT_DATA_TABLE"],
+        bucket=env["TIMEPORT_BUCKET"],
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        export_worker_function=env.get("TIMEPORT_EXPORT_WORKER_FUNCTION", ""),
+        upload_url_ttl_seconds=int(env.get("TIMEPORT_UPLOAD_URL_TTL_SECONDS", "900")),
+        download_url_ttl_seconds=int(env.get("TIMEPORT_DOWNLOAD_URL_TTL_SECONDS", "300")),
+        file_retention_days=int(env.get("TIMEPORT_FILE_RETENTION_DAYS", "7")),
+        import_lease_seconds=int(env.get("TIMEPORT_IMPORT_LEASE_SECONDS", "900")),
+    )

@@ -1,0 +1,1 @@
+"""Where imported time data comes from: CSV files (and, later, Toggl Track and Harvest)."""

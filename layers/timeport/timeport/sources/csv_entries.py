@@ -1,0 +1,258 @@
+"""Read time entries from a CSV in the guide's format, one record at a time.
+
+Row numbers are those a spreadsheet shows: the header is row 1 and a quoted value that spans
+lines is still one row. A bad row becomes a RowFailure naming each problem; it never stops
+the rows after it. A bad header rejects the whole file before anything is written.
+"""
+
+import csv
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from timeport.errors import FileRejected
+
+COLUMNS = (
+    "project_name", "client_name", "task_name", "start_time", "end_time",
+    "duration_hours", "notes", "tags", "billable",
+)
+REQUIRED_COLUMNS = ("project_name", "start_time")
+TEMPLATE_CSV = (
+    "project_name,client_name,task_name,start_time,end_time,duration_hours,notes,tags,billable\r\n"
+    "Project A,Client A,Task 1,2024-01-01 09:00:00,2024-01-01 10:30:00,1.5,Meeting notes,meeting;planning,true\r\n"
+    "Project B,Client B,,2024-01-01 14:00:00,2024-01-01 16:00:00,2.0,Development work,dev;coding,true\r\n"
+)
+NAME_MAX_CHARS = 200
+NOTES_MAX_CHARS = 10_000
+MAX_DURATION_HOURS = 1_000
+FIELD_MAX_CHARS = 100_000
+_DAY_FIRST_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
+_MONTH_FIRST_FORMATS = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
+_TRUE = frozenset({"", "true", "yes", "y", "1"})
+_FALSE = frozenset({"false", "no", "n", "0"})
+_DATE_HELP = "use YYYY-MM-DD HH:MM:SS, ISO 8601, DD/MM/YYYY HH:MM:SS or MM/DD/YYYY HH:MM:SS"
+
+
+@dataclass(slots=True)
+class EntryDraft:
+    """A row that passed every check, with times in UTC."""
+
+    row: int
+    project_name: str
+    client_name: str
+    task_name: str | None
+    start: datetime
+    end: datetime
+    notes: str | None
+    tags: list[str]
+    billable: bool
+
+    @property
+    def duration_seconds(self) -> int:
+        return round((self.end - self.start).total_seconds())
+
+
+@dataclass(slots=True)
+class RowProblem:
+    column: str | None
+    value: str | None
+    message: str
+
+
+@dataclass(slots=True)
+class RowFailure:
+    row: int
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def _normalise_header(name: str) -> str:
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The header row decides: whichever of comma, semicolon and tab it holds most of."""
+    counts = {delimiter: header_line.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def parse_timestamp(value: str, zone: ZoneInfo) -> datetime:
+    """Parse one of the guide's formats. Naive times are in `zone`; the result is UTC.
+
+    DD/MM/YYYY is tried before MM/DD/YYYY, as the guide lists them, so 03/04/2024 is 3 April.
+    """
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+        for pattern in (*_DAY_FIRST_FORMATS, *_MONTH_FIRST_FORMATS):
+            try:
+                moment = datetime.strptime(value, pattern)
+                break
+            except ValueError:
+                continue
+        if moment is None:
+            raise
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
+
+
+def split_tags(value: str) -> list[str]:
+    tags: list[str] = []
+    for tag in value.replace(";", ",").split(","):
+        tag = tag.strip()
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+class CsvEntryReader:
+    """Iterate a CSV text stream as EntryDraft or RowFailure, in file order.
+
+    Construction reads and checks the header, so a file with a bad header raises
+    FileRejected before the caller writes anything.
+    """
+
+    def __init__(self, text: TextIO, timezone: str):
+        self._zone = ZoneInfo(timezone)
+        first_line = text.readline()
+        if not first_line.strip():
+            raise FileRejected("The file has no header row: the first line must name the columns")
+        delimiter = sniff_delimiter(first_line)
+        csv.field_size_limit(FIELD_MAX_CHARS)
+        self._records = csv.reader(_chain_first(first_line, text), delimiter=delimiter)
+        header = next(self._records)
+        self._columns = self._map_header(header)
+        self.delimiter = delimiter
+
+    @staticmethod
+    def _map_header(header: list[str]) -> dict[str, int]:
+        columns: dict[str, int] = {}
+        for index, name in enumerate(header):
+            key = _normalise_header(name.lstrip("\ufeff"))
+            if key not in COLUMNS:
+                continue
+            if key in columns:
+                raise FileRejected(f"The header names the column '{key}' twice (columns {columns[key] + 1} and {index + 1})")
+            columns[key] = index
+        missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+        if missing:
+            found = ", ".join(repr(name) for name in header[:20]) or "nothing"
+            raise FileRejected(
+                f"The header lacks the required column(s) {', '.join(missing)}; it has {found}. "
+                "Download the template from /api/import/template/csv to see the expected columns"
+            )
+        return columns
+
+    def __iter__(self) -> Iterator[EntryDraft | RowFailure]:
+        row_number = 1
+        records = self._records
+        while True:
+            row_number += 1
+            try:
+                record = next(records)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield RowFailure(row_number, [RowProblem(None, None, f"Unreadable CSV record: {error}")])
+                continue
+            if any(record):
+                yield self._parse(row_number, record)
+
+    def _cell(self, record: list[str], column: str) -> str:
+        index = self._columns.get(column)
+        if index is None or index >= len(record):
+            return ""
+        return record[index].strip()
+
+    def _parse(self, row: int, record: list[str]) -> EntryDraft | RowFailure:
+        problems: list[RowProblem] = []
+        cell = self._cell
+        for index, value in enumerate(record):
+            if "\ufffd" in value or "\x00" in value:
+                column = next((name for name, position in self._columns.items() if position == index), None)
+                problems.append(RowProblem(column, value[:100], "Contains bytes that are not valid text in this file's encoding"))
+
+        project_name = cell(record, "project_name")
+        if not project_name:
+            problems.append(RowProblem("project_name", "", "project_name is required"))
+        elif len(project_name) > NAME_MAX_CHARS:
+            problems.append(RowProblem("project_name", project_name[:100], f"Longer than {NAME_MAX_CHARS} characters"))
+        client_name = cell(record, "client_name") or project_name
+        if len(client_name) > NAME_MAX_CHARS:
+            problems.append(RowProblem("client_name", client_name[:100], f"Longer than {NAME_MAX_CHARS} characters"))
+        task_name = cell(record, "task_name") or None
+        if task_name and len(task_name) > NAME_MAX_CHARS:
+            problems.append(RowProblem("task_name", task_name[:100], f"Longer than {NAME_MAX_CHARS} characters"))
+
+        start = self._timestamp(record, "start_time", problems, required=True)
+        end = self._timestamp(record, "end_time", problems, required=False)
+        duration_text = cell(record, "duration_hours")
+        if end is None and not duration_text and not any(p.column == "end_time" for p in problems):
+            problems.append(RowProblem("end_time", "", "Either end_time or duration_hours is required"))
+        if start is not None and end is not None and end < start:
+            problems.append(RowProblem("end_time", cell(record, "end_time"), "end_time is before start_time"))
+        if end is None and duration_text:
+            hours = _parse_hours(duration_text, problems)
+            if start is not None and hours is not None:
+                end = start + timedelta(hours=hours)
+
+        notes = cell(record, "notes") or None
+        if notes and len(notes) > NOTES_MAX_CHARS:
+            problems.append(RowProblem("notes", notes[:100], f"Longer than {NOTES_MAX_CHARS} characters"))
+        billable_text = cell(record, "billable").lower()
+        if billable_text not in _TRUE and billable_text not in _FALSE:
+            problems.append(RowProblem("billable", billable_text, "billable must be true/false, yes/no or 1/0"))
+
+        if problems or start is None or end is None:
+            return RowFailure(row, problems)
+        return EntryDraft(
+            row=row,
+            project_name=project_name,
+            client_name=client_name,
+            task_name=task_name,
+            start=start,
+            end=end,
+            notes=notes,
+            tags=split_tags(cell(record, "tags")),
+            billable=billable_text in _TRUE,
+        )
+
+    def _timestamp(self, record: list[str], column: str, problems: list[RowProblem], required: bool) -> datetime | None:
+        value = self._cell(record, column)
+        if not value:
+            if required:
+                problems.append(RowProblem(column, "", f"{column} is required"))
+            return None
+        try:
+            return parse_timestamp(value, self._zone)
+        except ValueError:
+            problems.append(RowProblem(column, value[:100], f"Not a date and time: {_DATE_HELP}"))
+            return None
+
+
+def _parse_hours(text: str, problems: list[RowProblem]) -> float | None:
+    candidate = text.replace(",", ".") if "." not in text else text
+    try:
+        hours = float(candidate)
+    except ValueError:
+        problems.append(RowProblem("duration_hours", text[:100], "duration_hours must be a number of hours such as 1.5"))
+        return None
+    if not math.isfinite(hours):
+        problems.append(RowProblem("duration_hours", text[:100], "duration_hours must be a number of hours such as 1.5"))
+    elif hours < 0:
+        problems.append(RowProblem("duration_hours", text[:100], "duration_hours must not be negative"))
+    elif hours > MAX_DURATION_HOURS:
+        problems.append(RowProblem("duration_hours", text[:100], f"duration_hours is more than {MAX_DURATION_HOURS} hours"))
+    else:
+        return hours
+    return None
+
+
+def _chain_first(first_line: str, rest: TextIO) -> Iterator[str]:
+    yield first_line
+    yield from rest

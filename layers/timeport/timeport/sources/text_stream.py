@@ -1,0 +1,64 @@
+"""Turn a byte stream of unknown encoding into a text stream the csv module can read.
+
+The encoding is decided from the first block: a BOM wins, then UTF-8, then Windows-1252
+(what Excel writes on Western-European Windows). Bytes that do not decode become U+FFFD, so
+a bad byte fails its row instead of the whole file.
+"""
+
+import codecs
+import io
+from typing import BinaryIO
+
+from timeport.errors import FileRejected
+
+SNIFF_BYTES = 64 * 1024
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+class _PrefixedStream(io.RawIOBase):
+    """A raw stream that serves bytes already read, then the rest of the source."""
+
+    def __init__(self, prefix: bytes, source: BinaryIO):
+        self._prefix = memoryview(prefix)
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._prefix:
+            count = min(len(buffer), len(self._prefix))
+            buffer[:count] = self._prefix[:count]
+            self._prefix = self._prefix[count:]
+            return count
+        chunk = self._source.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def detect_encoding(head: bytes) -> str:
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    if head.count(b"\x00") > len(head) // 10:
+        raise FileRejected("The file is not text (it is mostly NUL bytes): upload a CSV file saved as UTF-8")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def open_text(source: BinaryIO) -> tuple[io.TextIOWrapper, str]:
+    """Return a text stream over `source` and the name of the encoding it was read with."""
+    head = source.read(SNIFF_BYTES)
+    if not head:
+        raise FileRejected("The file is empty: it needs a header row and at least one data row")
+    encoding = detect_encoding(head)
+    raw = _PrefixedStream(head, source)
+    text = io.TextIOWrapper(io.BufferedReader(raw, 1024 * 1024), encoding=encoding, errors="replace", newline="")
+    return text, encoding

@@ -1,0 +1,1 @@
+"""Where things are kept: DynamoDB tables through pynamodb, files in S3."""

@@ -1,0 +1,146 @@
+"""pynamodb models of the two tables template.yaml declares.
+
+The jobs table keys a job by its owner and its id, so a lookup with the wrong owner simply
+finds nothing. The data table is a single-table design keyed by `pk`/`sk`:
+
+| item            | pk                  | sk                                 |
+| --------------- | ------------------- | ---------------------------------- |
+| user profile    | USER#<user_id>      | PROFILE                            |
+| username claim  | USERNAME#<name>     | USERNAME                           |
+| API token       | TOKEN#<sha256>      | TOKEN                              |
+| client          | USER#<user_id>      | CLIENT#<normalised name>           |
+| project         | USER#<user_id>      | PROJECT#<normalised name>          |
+| task            | USER#<user_id>      | TASK#<project_id>#<normalised name> |
+| time entry      | USER#<user_id>      | ENTRY#<start, UTC>#<entry_id>      |
+
+Clients, projects and tasks are keyed by name so that a conditional put creates each once,
+even when two imports race for the same name.
+"""
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.models import Model
+
+from timeport.settings import get_settings
+
+_settings = get_settings()
+
+
+class RowError(MapAttribute):
+    row = NumberAttribute()
+    column = UnicodeAttribute(null=True)
+    value = UnicodeAttribute(null=True)
+    message = UnicodeAttribute()
+
+
+class JobRecord(Model):
+    """An import or an export job. `kind` is `import` or `export`; ids start `imp_` / `exp_`."""
+
+    class Meta:
+        table_name = _settings.jobs_table
+        region = _settings.region
+
+    user_id = UnicodeAttribute(hash_key=True)
+    job_id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    job_type = UnicodeAttribute()
+    status = UnicodeAttribute(default="pending")
+    export_format = UnicodeAttribute(null=True)
+    source_file = UnicodeAttribute(null=True)
+    filename = UnicodeAttribute(null=True)
+    s3_key = UnicodeAttribute(null=True)
+    total_records = NumberAttribute(default=0)
+    successful_records = NumberAttribute(default=0)
+    failed_records = NumberAttribute(default=0)
+    record_count = NumberAttribute(default=0)
+    file_size = NumberAttribute(default=0)
+    errors = ListAttribute(of=RowError, default=list)
+    errors_omitted = NumberAttribute(default=0)
+    error_message = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    started_at = UTCDateTimeAttribute(null=True)
+    completed_at = UTCDateTimeAttribute(null=True)
+    expires_at = UTCDateTimeAttribute(null=True)
+    lease_until = UTCDateTimeAttribute(null=True)
+    attempt = NumberAttribute(default=0)
+    expires_at_epoch = TTLAttribute(null=True)
+
+
+class _DataItem(Model):
+    class Meta:
+        table_name = _settings.data_table
+        region = _settings.region
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class UserRecord(_DataItem):
+    user_id = UnicodeAttribute()
+    username = UnicodeAttribute()
+    email = UnicodeAttribute()
+    role = UnicodeAttribute()
+    timezone = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class UsernameClaim(_DataItem):
+    user_id = UnicodeAttribute()
+
+
+class TokenRecord(_DataItem):
+    token_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class ClientRecord(_DataItem):
+    client_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class ProjectRecord(_DataItem):
+    project_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    client_name = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class TaskRecord(_DataItem):
+    task_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    project_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class TimeEntryRecord(_DataItem):
+    entry_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    project_id = UnicodeAttribute()
+    project_name = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    client_name = UnicodeAttribute()
+    task_id = UnicodeAttribute(null=True)
+    task_name = UnicodeAttribute(null=True)
+    start_time = UTCDateTimeAttribute()
+    end_time = UTCDateTimeAttribute()
+    duration_seconds = NumberAttribute()
+    notes = UnicodeAttribute(null=True)
+    tags = ListAttribute(of=UnicodeAttribute, default=list)
+    billable = BooleanAttribute(default=True)
+    source = UnicodeAttribute()
+    import_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"

@@ -14,7 +14,9 @@ app = create_app()
 def download(export_id: str):
     location = download_url(current_caller(app), export_id)
     logger.info("Export download issued", extra={"export_id": export_id})
-    return Response(status_code=302, headers={"Location": location, "Cache-Control": "no-store"}, body="")
+    return Response(
+        status_code=302, headers={"Location": location, "Cache-Control": "no-store"}, body=""
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -15,7 +15,9 @@ app = create_app()
 @app.post("/api/export/gdpr")
 def start_export(request: GdprExportRequest):
     worker = get_settings().export_worker_function
-    job = start_gdpr_export(current_caller(app), request.format, lambda payload: invoke_async(worker, payload))
+    job = start_gdpr_export(
+        current_caller(app), request.format, lambda payload: invoke_async(worker, payload)
+    )
     logger.info("GDPR export started", extra={"export_id": job.job_id, "format": request.format})
     body = {
         "success": True,

@@ -15,7 +15,9 @@ from infra.local.stack import LocalStack
 def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    stack = LocalStack(port=int(os.environ.get("PORT", "3000")), admin_token=os.environ.get("TIMEPORT_ADMIN_TOKEN"))
+    stack = LocalStack(
+        port=int(os.environ.get("PORT", "3000")), admin_token=os.environ.get("TIMEPORT_ADMIN_TOKEN")
+    )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())

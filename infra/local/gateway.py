@@ -15,15 +15,24 @@ from urllib.parse import parse_qsl
 from werkzeug.wrappers import Request, Response
 
 from infra.local.lambdas import LocalLambdaRuntime
-from infra.local.template import ACCOUNT_ID, Route
+from infra.local.template import ACCOUNT_ID, REGION, Route
 
 logger = logging.getLogger("timeport.local.gateway")
+API_ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:local"
 MAX_BODY_BYTES = 10 * 1024 * 1024
-_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www-form-urlencoded", "application/javascript")
+_TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/x-www-form-urlencoded",
+    "application/javascript",
+)
 
 
 def _message(status: int, message: str) -> Response:
-    return Response(json.dumps({"message": message}), status=status, content_type="application/json")
+    return Response(
+        json.dumps({"message": message}), status=status, content_type="application/json"
+    )
 
 
 class LocalHttpApi:
@@ -81,7 +90,9 @@ class LocalHttpApi:
             key = name.lower()
             headers[key] = f"{headers[key]},{value}" if key in headers else value
         query: dict[str, str] = {}
-        for name, value in parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True):
+        for name, value in parse_qsl(
+            request.query_string.decode("latin-1"), keep_blank_values=True
+        ):
             query[name] = f"{query[name]},{value}" if name in query else value
         content_type = headers.get("content-type", "")
         is_text = content_type.startswith(_TEXT_TYPES)
@@ -132,7 +143,7 @@ class LocalHttpApi:
         return {
             "version": "2.0",
             "type": "REQUEST",
-            "routeArn": f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:local/$default/{event['routeKey'].replace(' ', '')}",
+            "routeArn": f"{API_ARN}/$default/{event['routeKey'].replace(' ', '')}",
             "identitySource": [event["headers"].get("authorization", "")],
             "routeKey": event["routeKey"],
             "rawPath": event["rawPath"],

@@ -55,7 +55,9 @@ class LambdaContext:
 class LocalLambdaRuntime:
     """Holds one loaded handler per function and invokes it synchronously or in the background."""
 
-    def __init__(self, functions: dict[str, Function], resolver_functions: set[str], workers: int = 4):
+    def __init__(
+        self, functions: dict[str, Function], resolver_functions: set[str], workers: int = 4
+    ):
         self._functions = functions
         self._handlers = {name: _load_handler(function) for name, function in functions.items()}
         # Powertools keeps the current request on a class attribute, so two HTTP handlers
@@ -68,8 +70,11 @@ class LocalLambdaRuntime:
     def invoke(self, name: str, event: dict):
         function = self._functions[name]
         context = LambdaContext(
-            function_name=name, memory_limit_in_mb=function.memory, timeout_seconds=function.timeout,
-            aws_request_id=str(uuid.uuid4()), started=time.monotonic(),
+            function_name=name,
+            memory_limit_in_mb=function.memory,
+            timeout_seconds=function.timeout,
+            aws_request_id=str(uuid.uuid4()),
+            started=time.monotonic(),
         )
         if name in self._resolver_functions:
             with self._resolver_lock:
@@ -98,7 +103,9 @@ class LocalLambdaRuntime:
 
         def invoke(function: moto_lambda.LambdaFunction, body, request_headers, response_headers):
             event = json.loads(body) if body else {}
-            invocation_type = (request_headers or {}).get("x-amz-invocation-type", "RequestResponse")
+            invocation_type = (request_headers or {}).get(
+                "x-amz-invocation-type", "RequestResponse"
+            )
             if invocation_type == "Event":
                 runtime.invoke_async(function.function_name, event)
                 return b""
@@ -106,7 +113,9 @@ class LocalLambdaRuntime:
                 result = runtime.invoke(function.function_name, event)
             except Exception as error:  # reported to the caller the way Lambda reports it
                 response_headers["x-amz-function-error"] = "Unhandled"
-                return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}).encode()
+                return json.dumps(
+                    {"errorType": type(error).__name__, "errorMessage": str(error)}
+                ).encode()
             return json.dumps(result).encode()
 
         def invoke_from_s3(account_id, event_body, fn_arn, region_name):

@@ -52,12 +52,16 @@ class LocalStack:
         for function in self.template.functions().values():
             for name, value in function.environment.items():
                 if merged.get(name, value) != value:
-                    raise RuntimeError(f"Functions disagree on {name}; the local stack shares one environment")
+                    raise RuntimeError(
+                        f"Functions disagree on {name}; the local stack shares one environment"
+                    )
                 merged[name] = value
         os.environ.update(merged)
 
     def _client(self, service: str):
-        return boto3.client(service, region_name=REGION, endpoint_url=f"http://127.0.0.1:{self.moto_port}")
+        return boto3.client(
+            service, region_name=REGION, endpoint_url=f"http://127.0.0.1:{self.moto_port}"
+        )
 
     def _create_resources(self) -> None:
         dynamodb = self._client("dynamodb")
@@ -79,12 +83,19 @@ class LocalStack:
             s3.create_bucket(Bucket=self.template.physical_name(logical_id))
 
         iam = self._client("iam")
-        role = iam.create_role(RoleName="timeport-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        role = iam.create_role(RoleName="timeport-local", AssumeRolePolicyDocument="{}")["Role"][
+            "Arn"
+        ]
         awslambda = self._client("lambda")
         for name, function in self.template.functions().items():
             awslambda.create_function(
-                FunctionName=name, Runtime="python3.13", Role=role, Handler=function.handler,
-                Code={"ZipFile": _placeholder_zip()}, Timeout=function.timeout, MemorySize=function.memory,
+                FunctionName=name,
+                Runtime="python3.13",
+                Role=role,
+                Handler=function.handler,
+                Code={"ZipFile": _placeholder_zip()},
+                Timeout=function.timeout,
+                MemorySize=function.memory,
             )
         for trigger in self.template.s3_triggers():
             s3.put_bucket_notification_configuration(
@@ -109,7 +120,9 @@ class LocalStack:
         from infra.local.lambdas import LocalLambdaRuntime
 
         routes = self.template.routes()
-        self.runtime = LocalLambdaRuntime(self.template.functions(), {route.function for route in routes})
+        self.runtime = LocalLambdaRuntime(
+            self.template.functions(), {route.function for route in routes}
+        )
         self.runtime.patch_moto()
         self.admin_token = self._create_admin()
         gateway = LocalHttpApi(routes, self.template.authorizer_function(), self.runtime)
@@ -119,7 +132,9 @@ class LocalStack:
     def _create_admin(self) -> str:
         from timeport.domain.users import create_user
 
-        return create_user("admin", "admin@timeport.example", role="admin", token=self.admin_token).api_token
+        return create_user(
+            "admin", "admin@timeport.example", role="admin", token=self.admin_token
+        ).api_token
 
     def stop(self) -> None:
         if self._http is not None:
@@ -133,5 +148,7 @@ def _placeholder_zip() -> bytes:
     """moto wants a deployment package; the code it would run is never used (see lambdas.py)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", "def handler(event, context):\n    raise RuntimeError('runs in-process')\n")
+        archive.writestr(
+            "app.py", "def handler(event, context):\n    raise RuntimeError('runs in-process')\n"
+        )
     return buffer.getvalue()

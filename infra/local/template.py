@@ -57,7 +57,9 @@ class Route:
 
     @property
     def pattern(self) -> re.Pattern:
-        return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$")
+        return re.compile(
+            "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$"
+        )
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,14 @@ class LocalTemplate:
     def __init__(self, template: dict | None = None):
         self.raw = template or load_template()
         self.resources: dict = self.raw["Resources"]
-        self.parameters = {name: spec.get("Default") for name, spec in self.raw.get("Parameters", {}).items()}
+        self.parameters = {
+            name: spec.get("Default") for name, spec in self.raw.get("Parameters", {}).items()
+        }
 
     def of_type(self, resource_type: str) -> dict[str, dict]:
-        return {name: spec for name, spec in self.resources.items() if spec["Type"] == resource_type}
+        return {
+            name: spec for name, spec in self.resources.items() if spec["Type"] == resource_type
+        }
 
     def physical_name(self, logical_id: str) -> str:
         spec = self.resources[logical_id]
@@ -112,7 +118,7 @@ class LocalTemplate:
 
     def resolve(self, value):
         if isinstance(value, dict) and len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             if key == "Ref":
                 return self._ref(argument)
             if key == "Fn::Sub":
@@ -168,7 +174,10 @@ class LocalTemplate:
 
     def routes(self) -> list[Route]:
         api = self.of_type("AWS::Serverless::HttpApi")
-        default_authorizer = {name: spec["Properties"].get("Auth", {}).get("DefaultAuthorizer") for name, spec in api.items()}
+        default_authorizer = {
+            name: spec["Properties"].get("Auth", {}).get("DefaultAuthorizer")
+            for name, spec in api.items()
+        }
         routes = []
         for logical_id, spec in self.of_type("AWS::Serverless::Function").items():
             for event in spec["Properties"].get("Events", {}).values():
@@ -176,8 +185,17 @@ class LocalTemplate:
                     continue
                 properties = event["Properties"]
                 api_id = properties["ApiId"]["Ref"]
-                authorizer = properties.get("Auth", {}).get("Authorizer", default_authorizer[api_id])
-                routes.append(Route(properties["Method"].upper(), properties["Path"], logical_id, authorizer != "NONE"))
+                authorizer = properties.get("Auth", {}).get(
+                    "Authorizer", default_authorizer[api_id]
+                )
+                routes.append(
+                    Route(
+                        properties["Method"].upper(),
+                        properties["Path"],
+                        logical_id,
+                        authorizer != "NONE",
+                    )
+                )
         # Fixed paths win over templated ones, as in API Gateway.
         return sorted(routes, key=lambda route: route.path.count("{"))
 

@@ -37,12 +37,16 @@ def create_app() -> APIGatewayHttpResolver:
     @app.exception_handler(RequestValidationError)
     def handle_invalid_request(error: RequestValidationError) -> Response:
         details = [_describe(item) for item in error.errors()]
-        return json_response(400, {"error": "; ".join(details) or "The request is not valid", "details": details})
+        return json_response(
+            400, {"error": "; ".join(details) or "The request is not valid", "details": details}
+        )
 
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response:
         logger.exception("Unhandled error")
-        return json_response(500, {"error": "Internal error; try again, and report it if it persists"})
+        return json_response(
+            500, {"error": "Internal error; try again, and report it if it persists"}
+        )
 
     return app
 
@@ -51,7 +55,10 @@ def current_caller(app: APIGatewayHttpResolver) -> Caller:
     """The caller the authorizer put into the request context."""
     context = app.current_event.raw_event["requestContext"]["authorizer"]["lambda"]
     return Caller(
-        user_id=context["user_id"], username=context["username"], role=context["role"], timezone=context["timezone"]
+        user_id=context["user_id"],
+        username=context["username"],
+        role=context["role"],
+        timezone=context["timezone"],
     )
 
 

@@ -15,4 +15,6 @@ def _lambda_client():
 
 def invoke_async(function_name: str, payload: dict, lambda_client=None) -> None:
     client = lambda_client or _lambda_client()
-    client.invoke(FunctionName=function_name, InvocationType="Event", Payload=json.dumps(payload).encode())
+    client.invoke(
+        FunctionName=function_name, InvocationType="Event", Payload=json.dumps(payload).encode()
+    )

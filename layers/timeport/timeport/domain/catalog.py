@@ -40,7 +40,10 @@ class Catalog:
         if key not in self._clients:
             sk = f"CLIENT#{key}"
             self._clients[key] = _get_or_none(ClientRecord, self._pk, sk) or _create_once(
-                ClientRecord(self._pk, sk, client_id=new_id(), name=name.strip(), created_at=utc_now()), ClientRecord
+                ClientRecord(
+                    self._pk, sk, client_id=new_id(), name=name.strip(), created_at=utc_now()
+                ),
+                ClientRecord,
             )
         return self._clients[key]
 
@@ -54,8 +57,13 @@ class Catalog:
                 client = self.client(client_name)
                 record = _create_once(
                     ProjectRecord(
-                        self._pk, sk, project_id=new_id(), name=name.strip(),
-                        client_id=client.client_id, client_name=client.name, created_at=utc_now(),
+                        self._pk,
+                        sk,
+                        project_id=new_id(),
+                        name=name.strip(),
+                        client_id=client.client_id,
+                        client_name=client.name,
+                        created_at=utc_now(),
                     ),
                     ProjectRecord,
                 )
@@ -67,8 +75,14 @@ class Catalog:
         if key not in self._tasks:
             sk = f"TASK#{project.project_id}#{key[1]}"
             self._tasks[key] = _get_or_none(TaskRecord, self._pk, sk) or _create_once(
-                TaskRecord(self._pk, sk, task_id=new_id(), name=name.strip(), project_id=project.project_id,
-                           created_at=utc_now()),
+                TaskRecord(
+                    self._pk,
+                    sk,
+                    task_id=new_id(),
+                    name=name.strip(),
+                    project_id=project.project_id,
+                    created_at=utc_now(),
+                ),
                 TaskRecord,
             )
         return self._tasks[key]

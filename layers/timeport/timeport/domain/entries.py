@@ -13,7 +13,9 @@ def entry_id_for_row(import_id: str, row: int) -> str:
     return f"{import_id}-r{row:07d}"
 
 
-def entry_from_draft(draft: EntryDraft, job: JobRecord, catalog: Catalog, created_at: datetime) -> TimeEntryRecord:
+def entry_from_draft(
+    draft: EntryDraft, job: JobRecord, catalog: Catalog, created_at: datetime
+) -> TimeEntryRecord:
     project = catalog.project(draft.project_name, draft.client_name)
     task = catalog.task(project, draft.task_name) if draft.task_name else None
     entry_id = entry_id_for_row(job.job_id, draft.row)

@@ -61,16 +61,22 @@ def validate_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise BadRequest(f"timezone: '{name}' is not an IANA time zone name such as Europe/Berlin") from error
+        raise BadRequest(
+            f"timezone: '{name}' is not an IANA time zone name such as Europe/Berlin"
+        ) from error
     if name not in available_timezones() and name != "UTC":
         raise BadRequest(f"timezone: '{name}' is not an IANA time zone name such as Europe/Berlin")
     return name
 
 
-def create_user(username: str, email: str, role: str = "user", timezone: str = "UTC", token: str | None = None) -> NewUser:
+def create_user(
+    username: str, email: str, role: str = "user", timezone: str = "UTC", token: str | None = None
+) -> NewUser:
     """Create a user and their first API token. `token` fixes the token's value (local stack only)."""
     if not _USERNAME_PATTERN.match(username):
-        raise BadRequest("username: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        raise BadRequest(
+            "username: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
     if not _EMAIL_PATTERN.match(email):
         raise BadRequest("email: not a valid e-mail address")
     if role not in ROLES:
@@ -84,11 +90,21 @@ def create_user(username: str, email: str, role: str = "user", timezone: str = "
     now = utc_now()
     claim = UsernameClaim(pk=f"USERNAME#{username.lower()}", sk="USERNAME", user_id=user_id)
     profile = UserRecord(
-        pk=user_pk(user_id), sk="PROFILE", user_id=user_id, username=username,
-        email=email, role=role, timezone=timezone, created_at=now,
+        pk=user_pk(user_id),
+        sk="PROFILE",
+        user_id=user_id,
+        username=username,
+        email=email,
+        role=role,
+        timezone=timezone,
+        created_at=now,
     )
     token_record = TokenRecord(
-        pk=f"TOKEN#{hash_token(token)}", sk="TOKEN", token_id=new_id(), user_id=user_id, created_at=now,
+        pk=f"TOKEN#{hash_token(token)}",
+        sk="TOKEN",
+        token_id=new_id(),
+        user_id=user_id,
+        created_at=now,
     )
     try:
         with TransactWrite(connection=Connection(region=get_settings().region)) as transaction:
@@ -114,7 +130,12 @@ def caller_for_token(token: str) -> Caller | None:
         return None
     except UserRecord.DoesNotExist:
         return None
-    return Caller(user_id=profile.user_id, username=profile.username, role=profile.role, timezone=profile.timezone)
+    return Caller(
+        user_id=profile.user_id,
+        username=profile.username,
+        role=profile.role,
+        timezone=profile.timezone,
+    )
 
 
 def get_user(user_id: str) -> UserRecord:

@@ -13,12 +13,30 @@ from timeport.formats.safe_csv import write_rows
 # Sections the guide lists that this service does not hold yet: exported as empty lists so
 # the document's shape never changes when they arrive.
 EMPTY_SECTIONS = (
-    "expenses", "mileage", "comments", "focus_sessions", "saved_filters", "calendar_events", "weekly_goals",
+    "expenses",
+    "mileage",
+    "comments",
+    "focus_sessions",
+    "saved_filters",
+    "calendar_events",
+    "weekly_goals",
 )
 CSV_COLUMNS = {
     "time_entries": (
-        "id", "project_id", "project", "client", "task", "start_time", "end_time",
-        "duration_seconds", "notes", "tags", "billable", "source", "import_id", "created_at",
+        "id",
+        "project_id",
+        "project",
+        "client",
+        "task",
+        "start_time",
+        "end_time",
+        "duration_seconds",
+        "notes",
+        "tags",
+        "billable",
+        "source",
+        "import_id",
+        "created_at",
     ),
     "projects": ("id", "name", "client_id", "client", "created_at"),
     "clients": ("id", "name", "created_at"),

@@ -32,7 +32,9 @@ def import_csv_object(user_id: str, import_id: str, key: str, s3_client=None) ->
         logger.warning("No import job for uploaded object", extra={"import_id": import_id})
         return "unknown-job"
     if not claim_job(job, get_settings().import_lease_seconds):
-        logger.info("Import already finished or running; event ignored", extra={"import_id": import_id})
+        logger.info(
+            "Import already finished or running; event ignored", extra={"import_id": import_id}
+        )
         return "duplicate"
     job.refresh(consistent_read=True)
 
@@ -41,12 +43,19 @@ def import_csv_object(user_id: str, import_id: str, key: str, s3_client=None) ->
         _import_rows(job, key, progress, s3_client)
     except FileRejected as rejection:
         progress.save(status=FAILED, error_message=rejection.message)
-        logger.info("CSV file rejected", extra={"import_id": import_id, "reason": rejection.message})
+        logger.info(
+            "CSV file rejected", extra={"import_id": import_id, "reason": rejection.message}
+        )
         return FAILED
     except Exception:
-        logger.exception("CSV import interrupted", extra={"import_id": import_id, "attempt": job.attempt})
+        logger.exception(
+            "CSV import interrupted", extra={"import_id": import_id, "attempt": job.attempt}
+        )
         if job.attempt >= MAX_ATTEMPTS:
-            fail_job(job, f"The import stopped on an internal error {job.attempt} times; reference {import_id}")
+            fail_job(
+                job,
+                f"The import stopped on an internal error {job.attempt} times; reference {import_id}",
+            )
             return FAILED
         release_lease(job)
         raise
@@ -57,7 +66,12 @@ def import_csv_object(user_id: str, import_id: str, key: str, s3_client=None) ->
     progress.save(status=status)
     logger.info(
         "CSV import finished",
-        extra={"import_id": import_id, "status": status, "successful": progress.successful, "failed": progress.failed},
+        extra={
+            "import_id": import_id,
+            "status": status,
+            "successful": progress.successful,
+            "failed": progress.failed,
+        },
     )
     return status
 
@@ -66,7 +80,10 @@ def _import_rows(job: JobRecord, key: str, progress: ImportProgress, s3_client) 
     timezone = get_user(job.user_id).timezone
     text, encoding = open_text(open_object(key, s3_client))
     reader = CsvEntryReader(text, timezone)
-    logger.info("CSV file accepted", extra={"import_id": job.job_id, "encoding": encoding, "delimiter": reader.delimiter})
+    logger.info(
+        "CSV file accepted",
+        extra={"import_id": job.job_id, "encoding": encoding, "delimiter": reader.delimiter},
+    )
     catalog = Catalog(job.user_id)
     created_at = utc_now()
     with TimeEntryRecord.batch_write() as batch:

@@ -23,7 +23,10 @@ def start_gdpr_export(caller: Caller, export_format: str, invoke_worker) -> JobR
     extension, _ = FORMATS[export_format]
     stamp = utc_now().strftime("%Y%m%d_%H%M%S")
     job = create_job(
-        caller.user_id, "export", "gdpr", export_format=export_format,
+        caller.user_id,
+        "export",
+        "gdpr",
+        export_format=export_format,
         filename=f"gdpr_export_{caller.username}_{stamp}.{extension}",
     )
     invoke_worker({"user_id": caller.user_id, "export_id": job.job_id})
@@ -71,15 +74,26 @@ def build_document(user_id: str) -> GdprDocument:
         sections={
             "time_entries": lambda: (entry_view(entry, zone) for entry in list_entries(user_id)),
             "projects": lambda: (
-                {"id": p.project_id, "name": p.name, "client_id": p.client_id, "client": p.client_name,
-                 "created_at": iso(p.created_at)}
+                {
+                    "id": p.project_id,
+                    "name": p.name,
+                    "client_id": p.client_id,
+                    "client": p.client_name,
+                    "created_at": iso(p.created_at),
+                }
                 for p in list_projects(user_id)
             ),
             "clients": lambda: (
-                {"id": c.client_id, "name": c.name, "created_at": iso(c.created_at)} for c in list_clients(user_id)
+                {"id": c.client_id, "name": c.name, "created_at": iso(c.created_at)}
+                for c in list_clients(user_id)
             ),
             "tasks": lambda: (
-                {"id": t.task_id, "name": t.name, "project_id": t.project_id, "created_at": iso(t.created_at)}
+                {
+                    "id": t.task_id,
+                    "name": t.name,
+                    "project_id": t.project_id,
+                    "created_at": iso(t.created_at),
+                }
                 for t in list_tasks(user_id)
             ),
         },
@@ -93,7 +107,9 @@ def run_gdpr_export(user_id: str, export_id: str, s3_client=None) -> str:
         logger.warning("No export job for worker event", extra={"export_id": export_id})
         return "unknown-job"
     if not claim_job(job, get_settings().import_lease_seconds):
-        logger.info("Export already finished or running; event ignored", extra={"export_id": export_id})
+        logger.info(
+            "Export already finished or running; event ignored", extra={"export_id": export_id}
+        )
         return "duplicate"
 
     _, content_type = FORMATS[job.export_format]
@@ -108,5 +124,7 @@ def run_gdpr_export(user_id: str, export_id: str, s3_client=None) -> str:
         logger.exception("GDPR export failed", extra={"export_id": export_id})
         fail_job(job, f"The export could not be written; reference {export_id}")
         raise
-    logger.info("GDPR export finished", extra={"export_id": export_id, "record_count": record_count})
+    logger.info(
+        "GDPR export finished", extra={"export_id": export_id, "record_count": record_count}
+    )
     return "completed"

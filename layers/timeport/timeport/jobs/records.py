@@ -14,7 +14,13 @@ from timeport.ids import new_id
 from timeport.settings import get_settings
 from timeport.storage.models import JobRecord, RowError
 
-PENDING, PROCESSING, COMPLETED, PARTIAL, FAILED = "pending", "processing", "completed", "partial", "failed"
+PENDING, PROCESSING, COMPLETED, PARTIAL, FAILED = (
+    "pending",
+    "processing",
+    "completed",
+    "partial",
+    "failed",
+)
 FINAL_STATUSES = (COMPLETED, PARTIAL, FAILED)
 MAX_STORED_ERRORS = 500
 _ID_PREFIX = {"import": "imp_", "export": "exp_"}
@@ -25,8 +31,15 @@ def create_job(user_id: str, kind: str, job_type: str, **attributes) -> JobRecor
     now = utc_now()
     expires_at = now + timedelta(days=get_settings().file_retention_days)
     job = JobRecord(
-        user_id, _ID_PREFIX[kind] + new_id(), kind=kind, job_type=job_type, status=PENDING,
-        created_at=now, expires_at=expires_at, expires_at_epoch=expires_at, **attributes,
+        user_id,
+        _ID_PREFIX[kind] + new_id(),
+        kind=kind,
+        job_type=job_type,
+        status=PENDING,
+        created_at=now,
+        expires_at=expires_at,
+        expires_at_epoch=expires_at,
+        **attributes,
     )
     job.save(condition=JobRecord.job_id.does_not_exist())
     return job
@@ -44,7 +57,10 @@ def get_job(user_id: str, job_id: str, kind: str) -> JobRecord:
 def list_jobs(user_id: str, kind: str, limit: int = 100) -> list[JobRecord]:
     """The user's jobs of one kind, newest first (ids sort by creation time)."""
     query = JobRecord.query(
-        user_id, JobRecord.job_id.startswith(_ID_PREFIX[kind]), scan_index_forward=False, limit=limit
+        user_id,
+        JobRecord.job_id.startswith(_ID_PREFIX[kind]),
+        scan_index_forward=False,
+        limit=limit,
     )
     return list(query)
 
@@ -102,7 +118,12 @@ class ImportProgress:
         for problem in problems:
             if len(self.errors) < MAX_STORED_ERRORS:
                 self.errors.append(
-                    {"row": row, "column": problem.column, "value": problem.value, "message": problem.message}
+                    {
+                        "row": row,
+                        "column": problem.column,
+                        "value": problem.value,
+                        "message": problem.message,
+                    }
                 )
             else:
                 self.errors_omitted += 1
@@ -116,7 +137,11 @@ class ImportProgress:
             JobRecord.errors_omitted.set(self.errors_omitted),
         ]
         if status is not None:
-            actions += [JobRecord.status.set(status), JobRecord.completed_at.set(utc_now()), JobRecord.lease_until.remove()]
+            actions += [
+                JobRecord.status.set(status),
+                JobRecord.completed_at.set(utc_now()),
+                JobRecord.lease_until.remove(),
+            ]
         if error_message is not None:
             actions.append(JobRecord.error_message.set(error_message))
         self.job.update(actions=actions)

@@ -16,8 +16,15 @@ from zoneinfo import ZoneInfo
 from timeport.errors import FileRejected
 
 COLUMNS = (
-    "project_name", "client_name", "task_name", "start_time", "end_time",
-    "duration_hours", "notes", "tags", "billable",
+    "project_name",
+    "client_name",
+    "task_name",
+    "start_time",
+    "end_time",
+    "duration_hours",
+    "notes",
+    "tags",
+    "billable",
 )
 REQUIRED_COLUMNS = ("project_name", "start_time")
 TEMPLATE_CSV = (
@@ -137,7 +144,9 @@ class CsvEntryReader:
             if key not in COLUMNS:
                 continue
             if key in columns:
-                raise FileRejected(f"The header names the column '{key}' twice (columns {columns[key] + 1} and {index + 1})")
+                raise FileRejected(
+                    f"The header names the column '{key}' twice (columns {columns[key] + 1} and {index + 1})"
+                )
             columns[key] = index
         missing = [name for name in REQUIRED_COLUMNS if name not in columns]
         if missing:
@@ -158,7 +167,9 @@ class CsvEntryReader:
             except StopIteration:
                 return
             except csv.Error as error:
-                yield RowFailure(row_number, [RowProblem(None, None, f"Unreadable CSV record: {error}")])
+                yield RowFailure(
+                    row_number, [RowProblem(None, None, f"Unreadable CSV record: {error}")]
+                )
                 continue
             if any(record):
                 yield self._parse(row_number, record)
@@ -174,28 +185,50 @@ class CsvEntryReader:
         cell = self._cell
         for index, value in enumerate(record):
             if "\ufffd" in value or "\x00" in value:
-                column = next((name for name, position in self._columns.items() if position == index), None)
-                problems.append(RowProblem(column, value[:100], "Contains bytes that are not valid text in this file's encoding"))
+                column = next(
+                    (name for name, position in self._columns.items() if position == index), None
+                )
+                problems.append(
+                    RowProblem(
+                        column,
+                        value[:100],
+                        "Contains bytes that are not valid text in this file's encoding",
+                    )
+                )
 
         project_name = cell(record, "project_name")
         if not project_name:
             problems.append(RowProblem("project_name", "", "project_name is required"))
         elif len(project_name) > NAME_MAX_CHARS:
-            problems.append(RowProblem("project_name", project_name[:100], f"Longer than {NAME_MAX_CHARS} characters"))
+            problems.append(
+                RowProblem(
+                    "project_name", project_name[:100], f"Longer than {NAME_MAX_CHARS} characters"
+                )
+            )
         client_name = cell(record, "client_name") or project_name
         if len(client_name) > NAME_MAX_CHARS:
-            problems.append(RowProblem("client_name", client_name[:100], f"Longer than {NAME_MAX_CHARS} characters"))
+            problems.append(
+                RowProblem(
+                    "client_name", client_name[:100], f"Longer than {NAME_MAX_CHARS} characters"
+                )
+            )
         task_name = cell(record, "task_name") or None
         if task_name and len(task_name) > NAME_MAX_CHARS:
-            problems.append(RowProblem("task_name", task_name[:100], f"Longer than {NAME_MAX_CHARS} characters"))
+            problems.append(
+                RowProblem("task_name", task_name[:100], f"Longer than {NAME_MAX_CHARS} characters")
+            )
 
         start = self._timestamp(record, "start_time", problems, required=True)
         end = self._timestamp(record, "end_time", problems, required=False)
         duration_text = cell(record, "duration_hours")
         if end is None and not duration_text and not any(p.column == "end_time" for p in problems):
-            problems.append(RowProblem("end_time", "", "Either end_time or duration_hours is required"))
+            problems.append(
+                RowProblem("end_time", "", "Either end_time or duration_hours is required")
+            )
         if start is not None and end is not None and end < start:
-            problems.append(RowProblem("end_time", cell(record, "end_time"), "end_time is before start_time"))
+            problems.append(
+                RowProblem("end_time", cell(record, "end_time"), "end_time is before start_time")
+            )
         if end is None and duration_text:
             hours = _parse_hours(duration_text, problems)
             if start is not None and hours is not None:
@@ -203,10 +236,14 @@ class CsvEntryReader:
 
         notes = cell(record, "notes") or None
         if notes and len(notes) > NOTES_MAX_CHARS:
-            problems.append(RowProblem("notes", notes[:100], f"Longer than {NOTES_MAX_CHARS} characters"))
+            problems.append(
+                RowProblem("notes", notes[:100], f"Longer than {NOTES_MAX_CHARS} characters")
+            )
         billable_text = cell(record, "billable").lower()
         if billable_text not in _TRUE and billable_text not in _FALSE:
-            problems.append(RowProblem("billable", billable_text, "billable must be true/false, yes/no or 1/0"))
+            problems.append(
+                RowProblem("billable", billable_text, "billable must be true/false, yes/no or 1/0")
+            )
 
         if problems or start is None or end is None:
             return RowFailure(row, problems)
@@ -222,7 +259,9 @@ class CsvEntryReader:
             billable=billable_text in _TRUE,
         )
 
-    def _timestamp(self, record: list[str], column: str, problems: list[RowProblem], required: bool) -> datetime | None:
+    def _timestamp(
+        self, record: list[str], column: str, problems: list[RowProblem], required: bool
+    ) -> datetime | None:
         value = self._cell(record, column)
         if not value:
             if required:
@@ -240,14 +279,30 @@ def _parse_hours(text: str, problems: list[RowProblem]) -> float | None:
     try:
         hours = float(candidate)
     except ValueError:
-        problems.append(RowProblem("duration_hours", text[:100], "duration_hours must be a number of hours such as 1.5"))
+        problems.append(
+            RowProblem(
+                "duration_hours", text[:100], "duration_hours must be a number of hours such as 1.5"
+            )
+        )
         return None
     if not math.isfinite(hours):
-        problems.append(RowProblem("duration_hours", text[:100], "duration_hours must be a number of hours such as 1.5"))
+        problems.append(
+            RowProblem(
+                "duration_hours", text[:100], "duration_hours must be a number of hours such as 1.5"
+            )
+        )
     elif hours < 0:
-        problems.append(RowProblem("duration_hours", text[:100], "duration_hours must not be negative"))
+        problems.append(
+            RowProblem("duration_hours", text[:100], "duration_hours must not be negative")
+        )
     elif hours > MAX_DURATION_HOURS:
-        problems.append(RowProblem("duration_hours", text[:100], f"duration_hours is more than {MAX_DURATION_HOURS} hours"))
+        problems.append(
+            RowProblem(
+                "duration_hours",
+                text[:100],
+                f"duration_hours is more than {MAX_DURATION_HOURS} hours",
+            )
+        )
     else:
         return hours
     return None

@@ -45,7 +45,9 @@ def detect_encoding(head: bytes) -> str:
         if head.startswith(bom):
             return encoding
     if head.count(b"\x00") > len(head) // 10:
-        raise FileRejected("The file is not text (it is mostly NUL bytes): upload a CSV file saved as UTF-8")
+        raise FileRejected(
+            "The file is not text (it is mostly NUL bytes): upload a CSV file saved as UTF-8"
+        )
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         return "utf-8"
@@ -60,5 +62,7 @@ def open_text(source: BinaryIO) -> tuple[io.TextIOWrapper, str]:
         raise FileRejected("The file is empty: it needs a header row and at least one data row")
     encoding = detect_encoding(head)
     raw = _PrefixedStream(head, source)
-    text = io.TextIOWrapper(io.BufferedReader(raw, 1024 * 1024), encoding=encoding, errors="replace", newline="")
+    text = io.TextIOWrapper(
+        io.BufferedReader(raw, 1024 * 1024), encoding=encoding, errors="replace", newline=""
+    )
     return text, encoding

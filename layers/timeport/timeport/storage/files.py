@@ -112,7 +112,11 @@ class S3StreamWriter(io.RawIOBase):
             )["UploadId"]
         number = len(self._parts) + 1
         response = self._s3.upload_part(
-            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=body
+            Bucket=self._bucket,
+            Key=self._key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=body,
         )
         self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
 
@@ -121,20 +125,28 @@ class S3StreamWriter(io.RawIOBase):
             return
         if self._upload_id is None:
             self._s3.put_object(
-                Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), ContentType=self._content_type
+                Bucket=self._bucket,
+                Key=self._key,
+                Body=bytes(self._buffer),
+                ContentType=self._content_type,
             )
         else:
             if self._buffer:
                 self._send_part(bytes(self._buffer))
             self._s3.complete_multipart_upload(
-                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+                Bucket=self._bucket,
+                Key=self._key,
+                UploadId=self._upload_id,
+                MultipartUpload={"Parts": self._parts},
             )
         self._buffer.clear()
         super().close()
 
     def abort(self) -> None:
         if self._upload_id is not None:
-            self._s3.abort_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id)
+            self._s3.abort_multipart_upload(
+                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id
+            )
         self._buffer.clear()
         self._upload_id = None
         super().close()

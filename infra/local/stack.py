@@ -11,6 +11,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
+from infra.local.resources import create_storage
 from infra.local.template import ACCOUNT_ID, REGION, LocalTemplate
 
 LOCAL_CREDENTIALS = {
@@ -64,23 +65,8 @@ class LocalStack:
         )
 
     def _create_resources(self) -> None:
-        dynamodb = self._client("dynamodb")
-        for logical_id, spec in self.template.of_type("AWS::DynamoDB::Table").items():
-            properties = spec["Properties"]
-            table = self.template.physical_name(logical_id)
-            dynamodb.create_table(
-                TableName=table,
-                BillingMode=properties["BillingMode"],
-                AttributeDefinitions=properties["AttributeDefinitions"],
-                KeySchema=properties["KeySchema"],
-            )
-            ttl = properties.get("TimeToLiveSpecification")
-            if ttl:
-                dynamodb.update_time_to_live(TableName=table, TimeToLiveSpecification=ttl)
-
         s3 = self._client("s3")
-        for logical_id in self.template.of_type("AWS::S3::Bucket"):
-            s3.create_bucket(Bucket=self.template.physical_name(logical_id))
+        create_storage(self.template, self._client("dynamodb"), s3)
 
         iam = self._client("iam")
         role = iam.create_role(RoleName="timeport-local", AssumeRolePolicyDocument="{}")["Role"][

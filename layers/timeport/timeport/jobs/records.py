@@ -69,9 +69,8 @@ def claim_job(job: JobRecord, lease_seconds: int) -> bool:
     """Make this worker the job's only runner. False when the job is finished or another worker
     holds a live lease: the event that woke us is a re-delivery and must do nothing."""
     now = utc_now()
-    may_take = (JobRecord.status == PENDING) | (
-        (JobRecord.status == PROCESSING) & (JobRecord.lease_until < now)
-    )
+    lease_over = JobRecord.lease_until.does_not_exist() | (JobRecord.lease_until < now)
+    may_take = (JobRecord.status == PENDING) | ((JobRecord.status == PROCESSING) & lease_over)
     try:
         job.update(
             actions=[

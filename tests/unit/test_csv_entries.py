@@ -1,0 +1,196 @@
+"""The CSV reader: the guide's columns and date formats, row numbers, and row-level errors."""
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+
+from timeport.errors import FileRejected
+from timeport.sources.csv_entries import TEMPLATE_CSV, CsvEntryReader, EntryDraft, RowFailure
+from timeport.sources.text_stream import open_text
+
+
+def read(text: str, timezone: str = "UTC") -> list[EntryDraft | RowFailure]:
+    return list(CsvEntryReader(io.StringIO(text, newline=""), timezone))
+
+
+def read_bytes(data: bytes, timezone: str = "UTC") -> list[EntryDraft | RowFailure]:
+    stream, _ = open_text(io.BytesIO(data))
+    return list(CsvEntryReader(stream, timezone))
+
+
+def problems(item: RowFailure) -> list[tuple]:
+    return [(p.column, p.value, p.message) for p in item.problems]
+
+
+def test_the_template_reads_as_two_good_entries():
+    first, second = read(TEMPLATE_CSV)
+
+    assert first == EntryDraft(
+        row=2,
+        project_name="Project A",
+        client_name="Client A",
+        task_name="Task 1",
+        start=datetime(2024, 1, 1, 9, 0, tzinfo=UTC),
+        end=datetime(2024, 1, 1, 10, 30, tzinfo=UTC),
+        notes="Meeting notes",
+        tags=["meeting", "planning"],
+        billable=True,
+    )
+    assert first.duration_seconds == 5400
+    assert (second.row, second.task_name, second.duration_seconds) == (3, None, 7200)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-01-01 09:00:00", datetime(2024, 1, 1, 9, tzinfo=UTC)),
+        ("2024-01-01T09:00:00", datetime(2024, 1, 1, 9, tzinfo=UTC)),
+        ("2024-01-01", datetime(2024, 1, 1, 0, tzinfo=UTC)),
+        ("25/12/2024 08:15:00", datetime(2024, 12, 25, 8, 15, tzinfo=UTC)),
+        ("12/25/2024 08:15:00", datetime(2024, 12, 25, 8, 15, tzinfo=UTC)),
+        ("03/04/2024 08:15:00", datetime(2024, 4, 3, 8, 15, tzinfo=UTC)),
+        ("2024-01-01T09:00:00+02:00", datetime(2024, 1, 1, 7, tzinfo=UTC)),
+        ("2024-01-01T09:00:00Z", datetime(2024, 1, 1, 9, tzinfo=UTC)),
+    ],
+)
+def test_every_date_format_of_the_guide_is_read(value, expected):
+    (entry,) = read(f"project_name,start_time,duration_hours\nP,{value},1\n")
+
+    assert entry.start == expected
+
+
+def test_naive_times_are_in_the_users_time_zone_and_stored_as_utc():
+    (winter, summer) = read(
+        "project_name,start_time,end_time\n"
+        "P,2024-01-15 09:00:00,2024-01-15 10:00:00\n"
+        "P,2024-07-15 09:00:00,2024-07-15 10:00:00\n",
+        timezone="Europe/Berlin",
+    )
+
+    assert winter.start == datetime(2024, 1, 15, 8, tzinfo=UTC)
+    assert summer.start == datetime(2024, 7, 15, 7, tzinfo=UTC)
+
+
+def test_header_names_are_trimmed_and_lower_cased_and_the_bom_is_dropped():
+    data = "\ufeff Project_Name ;START_TIME; Duration Hours \nP;2024-01-01 09:00:00;1,5\n"
+
+    (entry,) = read_bytes(data.encode("utf-8"))
+
+    assert (entry.project_name, entry.duration_seconds) == ("P", 5400)
+
+
+def test_tab_delimited_files_are_detected():
+    (entry,) = read("project_name\tstart_time\tduration_hours\tnotes\nP\t2024-01-01\t2\ta, b\n")
+
+    assert (entry.duration_seconds, entry.notes) == (7200, "a, b")
+
+
+def test_missing_client_means_the_project_name_and_billable_defaults_to_true():
+    (entry,) = read("project_name,client_name,start_time,duration_hours,billable\nAlpha,,2024-01-01,1,\n")
+
+    assert (entry.client_name, entry.billable) == ("Alpha", True)
+
+
+def test_tags_split_on_semicolons_and_commas_without_duplicates():
+    (entry,) = read('project_name,start_time,duration_hours,tags\nP,2024-01-01,1,"dev; ops,dev ,, qa"\n')
+
+    assert entry.tags == ["dev", "ops", "qa"]
+
+
+def test_row_numbers_count_records_as_a_spreadsheet_does():
+    text = (
+        "project_name,start_time,duration_hours,notes\n"
+        'P,2024-01-01,1,"two\nlines"\n'
+        "\n"
+        "P,not a date,1,\n"
+    )
+
+    good, bad = read(text)
+
+    assert good.row == 2
+    assert bad.row == 4
+
+
+def test_each_bad_row_fails_alone_with_every_problem_named():
+    text = (
+        "project_name,start_time,end_time,duration_hours,billable\n"
+        ",2024-01-01 09:00:00,,1,true\n"
+        "P,2024-01-01 09:00:00,,,true\n"
+        "P,2024-01-01 09:00:00,2024-01-01 08:00:00,,true\n"
+        "P,2024-01-01 09:00:00,,-1,true\n"
+        "P,2024-01-01 09:00:00,,abc,maybe\n"
+        "P,2024-13-45 09:00,,1,true\n"
+        "P,2024-01-01 09:00:00,,1,no\n"
+    )
+
+    items = read(text)
+
+    assert [type(item).__name__ for item in items] == ["RowFailure"] * 6 + ["EntryDraft"]
+    assert problems(items[0]) == [("project_name", "", "project_name is required")]
+    assert problems(items[1]) == [("end_time", "", "Either end_time or duration_hours is required")]
+    assert problems(items[2]) == [
+        ("end_time", "2024-01-01 08:00:00", "end_time is before start_time")
+    ]
+    assert problems(items[3]) == [("duration_hours", "-1", "duration_hours must not be negative")]
+    assert problems(items[4]) == [
+        ("duration_hours", "abc", "duration_hours must be a number of hours such as 1.5"),
+        ("billable", "maybe", "billable must be true/false, yes/no or 1/0"),
+    ]
+    assert problems(items[5])[0][:2] == ("start_time", "2024-13-45 09:00")
+    assert items[6].billable is False
+
+
+def test_a_header_without_required_columns_rejects_the_file(samples_dir):
+    with open(samples_dir / "toggl_detailed_report.csv", "rb") as handle:
+        stream, encoding = open_text(handle)
+        with pytest.raises(FileRejected) as rejected:
+            CsvEntryReader(stream, "UTC")
+
+    assert encoding == "utf-8-sig"
+    assert "lacks the required column(s) project_name;" in rejected.value.message
+    assert "'User'" in rejected.value.message
+
+
+def test_a_duplicated_column_rejects_the_file():
+    with pytest.raises(FileRejected, match="names the column 'start_time' twice"):
+        read("project_name,start_time,Start Time\nP,2024-01-01,2024-01-01\n")
+
+
+def test_windows_1252_files_are_decoded():
+    data = "project_name,start_time,duration_hours,notes\nCafé,2024-01-01,1,naïve €\n".encode("cp1252")
+
+    (entry,) = read_bytes(data)
+
+    assert (entry.project_name, entry.notes) == ("Café", "naïve €")
+
+
+def test_utf16_with_bom_is_decoded():
+    data = "project_name,start_time,duration_hours\nÜber,2024-01-01,1\n".encode("utf-16")
+
+    (entry,) = read_bytes(data)
+
+    assert entry.project_name == "Über"
+
+
+def test_a_row_with_bytes_invalid_in_utf8_fails_alone():
+    data = b"project_name,start_time,duration_hours\nGood,2024-01-01,1\n" + b"x" * 70_000 + b"\n"
+    data += b"Bad\xff\xfe,2024-01-01,1\nAlso good,2024-01-02,1\n"
+
+    items = read_bytes(data)
+
+    assert [type(item).__name__ for item in items] == [
+        "EntryDraft", "RowFailure", "RowFailure", "EntryDraft",
+    ]
+    assert items[2].problems[0].column == "project_name"
+    assert "not valid text" in items[2].problems[0].message
+
+
+def test_binary_files_are_refused_with_a_clear_message():
+    with pytest.raises(FileRejected, match="not text"):
+        open_text(io.BytesIO(b"\x00\x01\x02\x00" * 1000))
+
+
+def test_an_empty_file_is_refused():
+    with pytest.raises(FileRejected, match="empty"):
+        open_text(io.BytesIO(b""))

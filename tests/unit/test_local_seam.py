@@ -1,0 +1,33 @@
+"""Guards of the seam through which the local stack runs Lambda code in-process.
+
+infra/local/lambdas.py replaces two moto internals. If a moto upgrade moves or reshapes
+either, these tests fail here, by name, instead of imports silently never starting.
+"""
+
+import inspect
+from importlib.metadata import version
+
+import moto.awslambda.models as moto_lambda
+import moto.s3.notifications as moto_s3_notifications
+
+PINNED_MOTO = "5.2.5"
+
+
+def test_moto_is_the_version_the_seam_was_written_for():
+    assert version("moto") == PINNED_MOTO
+
+
+def test_lambda_invoke_keeps_the_signature_the_local_runtime_replaces():
+    parameters = list(inspect.signature(moto_lambda.LambdaFunction.invoke).parameters)
+
+    assert parameters == ["self", "body", "request_headers", "response_headers"]
+    assert "fn.invoke(body, headers, response_headers)" in inspect.getsource(
+        moto_lambda.LambdaBackend.invoke
+    )
+
+
+def test_s3_notifications_still_reach_lambda_through_the_replaced_function():
+    parameters = list(inspect.signature(moto_s3_notifications._invoke_awslambda).parameters)
+
+    assert parameters == ["account_id", "event_body", "fn_arn", "region_name"]
+    assert "_invoke_awslambda(" in inspect.getsource(moto_s3_notifications.send_event)

@@ -1,0 +1,75 @@
+"""template.yaml: lint-clean, and the properties the product promises."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from infra.local.template import TEMPLATE_PATH, LocalTemplate
+
+TEMPLATE = LocalTemplate()
+
+
+def test_cfn_lint_reports_nothing():
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run(
+        [str(cfn_lint), str(TEMPLATE_PATH)], capture_output=True, text=True, check=False
+    )
+
+    assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_the_bucket_is_private_encrypted_tls_only_and_expires_uploads_and_exports():
+    (bucket,) = TEMPLATE.of_type("AWS::S3::Bucket").values()
+    properties = bucket["Properties"]
+    rules = {rule["Id"]: rule for rule in properties["LifecycleConfiguration"]["Rules"]}
+    (policy,) = TEMPLATE.of_type("AWS::S3::BucketPolicy").values()
+
+    assert set(properties["PublicAccessBlockConfiguration"].values()) == {True}
+    assert "BucketEncryption" in properties
+    assert (rules["ExpireUploads"]["Prefix"], rules["ExpireExports"]["Prefix"]) == (
+        "uploads/",
+        "exports/",
+    )
+    assert TEMPLATE.parameters["FileRetentionDays"] == 7
+    assert rules["AbortIncompleteMultipartUploads"]["AbortIncompleteMultipartUpload"] == {
+        "DaysAfterInitiation": 1
+    }
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_jobs_expire_by_ttl_and_tables_are_on_demand():
+    tables = TEMPLATE.of_type("AWS::DynamoDB::Table")
+
+    assert tables["JobsTable"]["Properties"]["TimeToLiveSpecification"] == {
+        "AttributeName": "expires_at_epoch",
+        "Enabled": True,
+    }
+    assert {spec["Properties"]["BillingMode"] for spec in tables.values()} == {"PAY_PER_REQUEST"}
+
+
+def test_the_api_uses_a_request_authorizer_with_simple_responses_on_the_authorization_header():
+    (api,) = TEMPLATE.of_type("AWS::Serverless::HttpApi").values()
+    authorizer = api["Properties"]["Auth"]["Authorizers"]["TokenAuthorizer"]
+
+    assert authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
+    assert authorizer["EnableSimpleResponses"] is True
+    assert authorizer["Identity"]["Headers"] == ["Authorization"]
+    assert [route.path for route in TEMPLATE.routes() if not route.authorized] == ["/api/health"]
+
+
+def test_every_function_has_its_own_folder_with_a_handler():
+    functions = TEMPLATE.functions()
+
+    assert len({function.code_dir for function in functions.values()}) == len(functions)
+    for function in functions.values():
+        assert (function.code_dir / "app.py").is_file(), function.logical_id
+    assert TEMPLATE.raw["Globals"]["Function"]["Runtime"] == "python3.13"
+    assert TEMPLATE.raw["Globals"]["Function"]["Architectures"] == ["arm64"]
+
+
+def test_csv_uploads_start_the_import_worker():
+    (trigger,) = TEMPLATE.s3_triggers()
+
+    assert trigger.function == "CsvImportWorkerFunction"
+    assert trigger.filter_rules[0] == {"Name": "prefix", "Value": "uploads/csv/"}

@@ -1,0 +1,99 @@
+"""End-to-end fixtures: the local stack in its own process, reached only over HTTP."""
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from infra.local.stack import free_port
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STARTUP_SECONDS = 90
+
+
+class Api:
+    """A user of the API: a base URL and a bearer token."""
+
+    def __init__(self, base_url: str, token: str | None):
+        self.base_url = base_url
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.session.get(self.base_url + path, timeout=30, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return self.session.post(self.base_url + path, timeout=30, **kwargs)
+
+    def wait_for(self, path: str, done=lambda body: body["status"] not in ("pending", "processing")):
+        """Poll a status route until the job is finished; returns its last body."""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            response = self.get(path)
+            assert response.status_code == 200, response.text
+            if done(response.json()):
+                return response.json()
+            time.sleep(0.2)
+        pytest.fail(f"{path} did not finish in time: {response.text}")
+
+
+@pytest.fixture(scope="session")
+def local_stack():
+    port = free_port()
+    admin_token = "tp_" + secrets.token_urlsafe(32)
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "TIMEPORT_"))
+    }
+    environment.update({"PORT": str(port), "TIMEPORT_ADMIN_TOKEN": admin_token})
+    log_path = REPO_ROOT / ".pytest_cache" / "local-stack.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local"], cwd=REPO_ROOT, env=environment,
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"The local stack exited early:\n{log_path.read_text()[-3000:]}")
+            try:
+                if requests.get(base_url + "/api/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("The local stack did not answer /api/health in time")
+            time.sleep(0.2)
+        yield {"base_url": base_url, "admin_token": admin_token, "log_path": log_path}
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def admin(local_stack) -> Api:
+    return Api(local_stack["base_url"], local_stack["admin_token"])
+
+
+@pytest.fixture
+def new_user(local_stack, admin):
+    """Create a fresh user through the admin route; returns an Api acting as them."""
+
+    def create(timezone: str = "UTC") -> Api:
+        name = "user" + secrets.token_hex(4)
+        response = admin.post(
+            "/api/admin/users", json={"username": name, "email": f"{name}@example.com", "timezone": timezone}
+        )
+        assert response.status_code == 201, response.text
+        api = Api(local_stack["base_url"], response.json()["api_token"])
+        api.user_id = response.json()["user_id"]
+        return api
+
+    return create

@@ -1,0 +1,66 @@
+"""Who may call what: tokens, admin-only routes, and other people's jobs."""
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+
+def test_health_answers_without_a_token(local_stack):
+    response = requests.get(local_stack["base_url"] + "/api/health", timeout=10)
+
+    assert (response.status_code, response.json()["status"]) == (200, "ok")
+
+
+def test_no_token_is_401_and_a_bad_token_is_403_as_api_gateway_answers(local_stack):
+    url = local_stack["base_url"] + "/api/import/history"
+
+    assert requests.get(url, timeout=10).status_code == 401
+    assert requests.get(url, headers={"Authorization": "Bearer nonsense"}, timeout=10).status_code == 403
+    unknown = "Bearer tp_" + "A" * 43
+    assert requests.get(url, headers={"Authorization": unknown}, timeout=10).status_code == 403
+    assert requests.get(url, headers={"Authorization": "Basic abc"}, timeout=10).status_code == 403
+
+
+def test_only_admins_create_users_and_usernames_are_unique(admin, new_user):
+    user = new_user()
+    body = {"username": "mallory", "email": "mallory@example.com"}
+
+    assert user.post("/api/admin/users", json=body).status_code == 403
+    assert admin.post("/api/admin/users", json=body).status_code == 201
+    again = admin.post("/api/admin/users", json=body)
+    assert (again.status_code, again.json()) == (409, {"error": "username: 'mallory' is already taken"})
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"username": "x y", "email": "a@example.com"}, "username: 1-64 letters"),
+        ({"username": "zed", "email": "not-an-email"}, "email: not a valid e-mail address"),
+        ({"username": "zed", "email": "z@example.com", "role": "root"}, "role: Input should be"),
+        ({"username": "zed", "email": "z@example.com", "timezone": "Mars/Olympus"}, "timezone: "),
+    ],
+)
+def test_user_creation_names_the_bad_field(admin, body, message):
+    response = admin.post("/api/admin/users", json=body)
+
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(message)
+
+
+def test_a_user_cannot_see_another_users_import(new_user):
+    owner, other = new_user(), new_user()
+    import_id = owner.post(
+        "/api/import/csv", files={"file": ("a.csv", b"project_name,start_time,duration_hours\nP,2024-01-01,1\n")}
+    ).json()["import_id"]
+
+    response = other.get(f"/api/import/status/{import_id}")
+
+    assert (response.status_code, response.json()) == (404, {"error": f"No import with id '{import_id}'"})
+    assert owner.get(f"/api/import/status/{import_id}").status_code == 200
+
+
+def test_unknown_routes_answer_404(local_stack):
+    response = requests.get(local_stack["base_url"] + "/api/nowhere", timeout=10)
+
+    assert (response.status_code, response.json()) == (404, {"message": "Not Found"})

@@ -31,7 +31,9 @@ class Api:
     def post(self, path: str, **kwargs) -> requests.Response:
         return self.session.post(self.base_url + path, timeout=30, **kwargs)
 
-    def wait_for(self, path: str, done=lambda body: body["status"] not in ("pending", "processing")):
+    def wait_for(
+        self, path: str, done=lambda body: body["status"] not in ("pending", "processing")
+    ):
         """Poll a status route until the job is finished; returns its last body."""
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -48,15 +50,20 @@ def local_stack():
     port = free_port()
     admin_token = "tp_" + secrets.token_urlsafe(32)
     environment = {
-        name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "TIMEPORT_"))
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "TIMEPORT_"))
     }
     environment.update({"PORT": str(port), "TIMEPORT_ADMIN_TOKEN": admin_token})
     log_path = REPO_ROOT / ".pytest_cache" / "local-stack.log"
     log_path.parent.mkdir(exist_ok=True)
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local"], cwd=REPO_ROOT, env=environment,
-            stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "infra.local"],
+            cwd=REPO_ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         base_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -89,7 +96,8 @@ def new_user(local_stack, admin):
     def create(timezone: str = "UTC") -> Api:
         name = "user" + secrets.token_hex(4)
         response = admin.post(
-            "/api/admin/users", json={"username": name, "email": f"{name}@example.com", "timezone": timezone}
+            "/api/admin/users",
+            json={"username": name, "email": f"{name}@example.com", "timezone": timezone},
         )
         assert response.status_code == 201, response.text
         api = Api(local_stack["base_url"], response.json()["api_token"])

@@ -16,7 +16,10 @@ def test_no_token_is_401_and_a_bad_token_is_403_as_api_gateway_answers(local_sta
     url = local_stack["base_url"] + "/api/import/history"
 
     assert requests.get(url, timeout=10).status_code == 401
-    assert requests.get(url, headers={"Authorization": "Bearer nonsense"}, timeout=10).status_code == 403
+    assert (
+        requests.get(url, headers={"Authorization": "Bearer nonsense"}, timeout=10).status_code
+        == 403
+    )
     unknown = "Bearer tp_" + "A" * 43
     assert requests.get(url, headers={"Authorization": unknown}, timeout=10).status_code == 403
     assert requests.get(url, headers={"Authorization": "Basic abc"}, timeout=10).status_code == 403
@@ -29,7 +32,10 @@ def test_only_admins_create_users_and_usernames_are_unique(admin, new_user):
     assert user.post("/api/admin/users", json=body).status_code == 403
     assert admin.post("/api/admin/users", json=body).status_code == 201
     again = admin.post("/api/admin/users", json=body)
-    assert (again.status_code, again.json()) == (409, {"error": "username: 'mallory' is already taken"})
+    assert (again.status_code, again.json()) == (
+        409,
+        {"error": "username: 'mallory' is already taken"},
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,12 +57,16 @@ def test_user_creation_names_the_bad_field(admin, body, message):
 def test_a_user_cannot_see_another_users_import(new_user):
     owner, other = new_user(), new_user()
     import_id = owner.post(
-        "/api/import/csv", files={"file": ("a.csv", b"project_name,start_time,duration_hours\nP,2024-01-01,1\n")}
+        "/api/import/csv",
+        files={"file": ("a.csv", b"project_name,start_time,duration_hours\nP,2024-01-01,1\n")},
     ).json()["import_id"]
 
     response = other.get(f"/api/import/status/{import_id}")
 
-    assert (response.status_code, response.json()) == (404, {"error": f"No import with id '{import_id}'"})
+    assert (response.status_code, response.json()) == (
+        404,
+        {"error": f"No import with id '{import_id}'"},
+    )
     assert owner.get(f"/api/import/status/{import_id}").status_code == 200
 
 

@@ -26,8 +26,17 @@ def thousand_rows() -> tuple[bytes, int]:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["project_name", "client_name", "task_name", "start_time", "end_time", "duration_hours",
-         "notes", "tags", "billable"]
+        [
+            "project_name",
+            "client_name",
+            "task_name",
+            "start_time",
+            "end_time",
+            "duration_hours",
+            "notes",
+            "tags",
+            "billable",
+        ]
     )
     total_seconds = 0
     base = datetime(2024, 1, 1, 8, 0)
@@ -36,9 +45,17 @@ def thousand_rows() -> tuple[bytes, int]:
         start = base + timedelta(days=index // 4, hours=2 * (index % 4))
         minutes = 15 * (index % 8 + 1)
         project = f"Project {index % 5}"
-        values = [project, f"Client {index % 3}", f"Task {index % 2}" if index % 3 else "",
-                  start.strftime("%Y-%m-%d %H:%M:%S"), "", "", f"work item {row}", "dev;review",
-                  "true" if index % 2 else "false"]
+        values = [
+            project,
+            f"Client {index % 3}",
+            f"Task {index % 2}" if index % 3 else "",
+            start.strftime("%Y-%m-%d %H:%M:%S"),
+            "",
+            "",
+            f"work item {row}",
+            "dev;review",
+            "true" if index % 2 else "false",
+        ]
         if index % 2:
             values[4] = (start + timedelta(minutes=minutes)).strftime("%Y-%m-%d %H:%M:%S")
         else:
@@ -65,7 +82,9 @@ def test_a_thousand_row_csv_ends_partial_and_the_gdpr_zip_holds_exactly_its_entr
     assert grant.status_code == 200, grant.text
     upload = grant.json()
     assert (upload["method"], upload["headers"], upload["expires_in"]) == (
-        "PUT", {"Content-Type": "text/csv"}, 900,
+        "PUT",
+        {"Content-Type": "text/csv"},
+        900,
     )
     put = requests.put(upload["upload_url"], data=content, headers=upload["headers"], timeout=30)
     assert put.status_code == 200
@@ -89,13 +108,17 @@ def test_a_thousand_row_csv_ends_partial_and_the_gdpr_zip_holds_exactly_its_entr
 
     redirect = alice.get(export["download_url"], allow_redirects=False)
     assert redirect.status_code == 302
-    archive = zipfile.ZipFile(io.BytesIO(requests.get(redirect.headers["Location"], timeout=30).content))
+    archive = zipfile.ZipFile(
+        io.BytesIO(requests.get(redirect.headers["Location"], timeout=30).content)
+    )
     document = json.loads(archive.read("export.json"))
     entries = document["time_entries"]
     assert len(entries) == 996
     assert sum(entry["duration_seconds"] for entry in entries) == expected_seconds
     assert {entry["import_id"] for entry in entries} == {upload["import_id"]}
-    csv_rows = list(csv.DictReader(io.StringIO(archive.read("time_entries.csv").decode("utf-8-sig"))))
+    csv_rows = list(
+        csv.DictReader(io.StringIO(archive.read("time_entries.csv").decode("utf-8-sig")))
+    )
     assert sum(int(row["duration_seconds"]) for row in csv_rows) == expected_seconds
     assert sorted(project["name"] for project in document["projects"]) == [
         f"Project {n}" for n in range(5)

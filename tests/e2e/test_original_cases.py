@@ -23,10 +23,23 @@ def test_csv_import_succeeds_and_reports_completed_counts(new_user):
     assert body["success"] is True
     assert body["import_id"].startswith("imp_")
     status = user.wait_for(f"/api/import/status/{body['import_id']}")
-    assert {key: status[key] for key in ("import_type", "status", "total_records",
-                                         "successful_records", "failed_records", "errors")} == {
-        "import_type": "csv", "status": "completed", "total_records": 2,
-        "successful_records": 2, "failed_records": 0, "errors": [],
+    assert {
+        key: status[key]
+        for key in (
+            "import_type",
+            "status",
+            "total_records",
+            "successful_records",
+            "failed_records",
+            "errors",
+        )
+    } == {
+        "import_type": "csv",
+        "status": "completed",
+        "total_records": 2,
+        "successful_records": 2,
+        "failed_records": 0,
+        "errors": [],
     }
     assert status["started_at"] and status["completed_at"]
 
@@ -39,7 +52,9 @@ def test_csv_import_without_a_file_is_refused(new_user):
 
 
 def test_csv_import_of_another_file_type_is_refused(new_user):
-    response = new_user().post("/api/import/csv", files={"file": ("test.txt", b"data", "text/plain")})
+    response = new_user().post(
+        "/api/import/csv", files={"file": ("test.txt", b"data", "text/plain")}
+    )
 
     assert response.status_code == 400
     assert response.json() == {
@@ -69,7 +84,9 @@ def test_gdpr_export_starts_in_both_formats(new_user, export_format, extension):
     assert body["filename"].endswith(f".{extension}")
     status = user.wait_for(f"/api/export/status/{body['export_id']}")
     assert (status["export_type"], status["export_format"], status["status"]) == (
-        "gdpr", export_format, "completed",
+        "gdpr",
+        export_format,
+        "completed",
     )
     assert status["is_expired"] is False
 
@@ -90,7 +107,8 @@ def test_import_history_lists_the_callers_imports_newest_first(new_user):
 
     assert response.status_code == 200
     assert [item["id"] for item in response.json()["imports"]] == [
-        second["import_id"], first["import_id"],
+        second["import_id"],
+        first["import_id"],
     ]
     assert [item["source_file"] for item in response.json()["imports"]] == ["b.csv", "a.csv"]
 

@@ -87,13 +87,17 @@ def test_tab_delimited_files_are_detected():
 
 
 def test_missing_client_means_the_project_name_and_billable_defaults_to_true():
-    (entry,) = read("project_name,client_name,start_time,duration_hours,billable\nAlpha,,2024-01-01,1,\n")
+    (entry,) = read(
+        "project_name,client_name,start_time,duration_hours,billable\nAlpha,,2024-01-01,1,\n"
+    )
 
     assert (entry.client_name, entry.billable) == ("Alpha", True)
 
 
 def test_tags_split_on_semicolons_and_commas_without_duplicates():
-    (entry,) = read('project_name,start_time,duration_hours,tags\nP,2024-01-01,1,"dev; ops,dev ,, qa"\n')
+    (entry,) = read(
+        'project_name,start_time,duration_hours,tags\nP,2024-01-01,1,"dev; ops,dev ,, qa"\n'
+    )
 
     assert entry.tags == ["dev", "ops", "qa"]
 
@@ -158,7 +162,9 @@ def test_a_duplicated_column_rejects_the_file():
 
 
 def test_windows_1252_files_are_decoded():
-    data = "project_name,start_time,duration_hours,notes\nCafé,2024-01-01,1,naïve €\n".encode("cp1252")
+    data = "project_name,start_time,duration_hours,notes\nCafé,2024-01-01,1,naïve €\n".encode(
+        "cp1252"
+    )
 
     (entry,) = read_bytes(data)
 
@@ -180,7 +186,10 @@ def test_a_row_with_bytes_invalid_in_utf8_fails_alone():
     items = read_bytes(data)
 
     assert [type(item).__name__ for item in items] == [
-        "EntryDraft", "RowFailure", "RowFailure", "EntryDraft",
+        "EntryDraft",
+        "RowFailure",
+        "RowFailure",
+        "EntryDraft",
     ]
     assert items[2].problems[0].column == "project_name"
     assert "not valid text" in items[2].problems[0].message

@@ -125,7 +125,9 @@ def test_a_header_only_file_fails_saying_it_has_no_rows(aws):
 
 def test_two_imports_at_once_create_each_client_project_and_task_once(aws):
     caller = make_caller()
-    jobs = [accept_csv_file(caller, f"f{i}.csv", (HEADER + rows(30)).encode(), aws) for i in range(4)]
+    jobs = [
+        accept_csv_file(caller, f"f{i}.csv", (HEADER + rows(30)).encode(), aws) for i in range(4)
+    ]
     threads = [
         threading.Thread(
             target=csv_import.import_csv_object, args=(caller.user_id, job.job_id, job.s3_key, aws)

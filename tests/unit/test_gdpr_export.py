@@ -28,8 +28,9 @@ def exported(aws, caller: Caller, export_format: str) -> tuple[dict, bytes]:
     assert run_gdpr_export(caller.user_id, job.job_id, aws) == "completed"
 
     status = export_status(caller, job.job_id)
-    body = aws.get_object(Bucket=get_settings().bucket, Key=files.export_key(
-        caller.user_id, job.job_id, job.filename))["Body"].read()
+    body = aws.get_object(
+        Bucket=get_settings().bucket, Key=files.export_key(caller.user_id, job.job_id, job.filename)
+    )["Body"].read()
     return status, body
 
 
@@ -48,21 +49,41 @@ def test_json_export_holds_every_section_and_times_with_the_users_offset(aws):
 
     document = json.loads(body)
     assert list(document) == [
-        "export_info", "user_profile", "time_entries", "projects", "clients", "tasks",
-        "expenses", "mileage", "comments", "focus_sessions", "saved_filters",
-        "calendar_events", "weekly_goals",
+        "export_info",
+        "user_profile",
+        "time_entries",
+        "projects",
+        "clients",
+        "tasks",
+        "expenses",
+        "mileage",
+        "comments",
+        "focus_sessions",
+        "saved_filters",
+        "calendar_events",
+        "weekly_goals",
     ]
     first, second = document["time_entries"]
     assert (first["start_time"], first["end_time"]) == (
-        "2024-03-01T09:00:00+01:00", "2024-03-01T10:30:00+01:00",
+        "2024-03-01T09:00:00+01:00",
+        "2024-03-01T10:30:00+01:00",
     )
     assert (first["duration_seconds"], first["notes"], first["tags"], first["billable"]) == (
-        5400, "=SUM(A1:A9)", ["dev", "ui"], True,
+        5400,
+        "=SUM(A1:A9)",
+        ["dev", "ui"],
+        True,
     )
-    assert (second["duration_seconds"], second["billable"], second["source"]) == (8100, False, "csv")
+    assert (second["duration_seconds"], second["billable"], second["source"]) == (
+        8100,
+        False,
+        "csv",
+    )
     assert document["user_profile"]["email"] == "robin@example.com"
     assert (status["status"], status["record_count"], status["file_size"]) == (
-        "completed", 4, len(body),
+        "completed",
+        4,
+        len(body),
     )
 
 
@@ -86,7 +107,9 @@ def test_an_export_larger_than_one_part_is_uploaded_in_parts(aws):
     key = "exports/test/big.bin"
     payload = bytes(range(256)) * (48 * 1024)  # 12 MiB
 
-    with files.S3StreamWriter(key, "application/octet-stream", aws, part_bytes=5 * 1024 * 1024) as out:
+    with files.S3StreamWriter(
+        key, "application/octet-stream", aws, part_bytes=5 * 1024 * 1024
+    ) as out:
         for offset in range(0, len(payload), 1_000_000):
             out.write(payload[offset : offset + 1_000_000])
 
@@ -98,7 +121,9 @@ def test_an_export_larger_than_one_part_is_uploaded_in_parts(aws):
 def test_a_failed_stream_leaves_no_object_behind(aws):
     key = "exports/test/broken.bin"
     try:
-        with files.S3StreamWriter(key, "application/octet-stream", aws, part_bytes=5 * 1024 * 1024) as out:
+        with files.S3StreamWriter(
+            key, "application/octet-stream", aws, part_bytes=5 * 1024 * 1024
+        ) as out:
             out.write(b"x" * (6 * 1024 * 1024))
             raise RuntimeError("disk on fire")
     except RuntimeError:

@@ -10,6 +10,7 @@ import io
 from functools import lru_cache
 
 import boto3
+from botocore.config import Config
 
 from timeport.settings import get_settings
 
@@ -18,7 +19,10 @@ PART_BYTES = 8 * 1024 * 1024
 
 @lru_cache(maxsize=1)
 def default_s3_client():
-    return boto3.client("s3", region_name=get_settings().region)
+    # SigV4 presigning: its URLs carry X-Amz-Expires and work in every region.
+    return boto3.client(
+        "s3", region_name=get_settings().region, config=Config(signature_version="s3v4")
+    )
 
 
 def csv_upload_key(user_id: str, import_id: str) -> str:

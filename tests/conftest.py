@@ -13,7 +13,8 @@ import pytest
 from infra.local.template import REGION, LocalTemplate
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = REPO_ROOT.parent / "shared" / "samples"
+# Copies of shared/samples, unchanged, so that a clone runs its tests anywhere.
+SAMPLES = REPO_ROOT / "tests" / "samples"
 
 for _name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
     del os.environ[_name]

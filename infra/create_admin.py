@@ -36,7 +36,9 @@ def main() -> int:
     from timeport.domain.users import create_user
 
     user = create_user(arguments.username, arguments.email, "admin", arguments.timezone)
-    sys.stdout.write(f"Admin {user.username} ({user.user_id}) created. API token: {user.api_token}\n")
+    sys.stdout.write(
+        f"Admin {user.username} ({user.user_id}) created. API token: {user.api_token}\n"
+    )
     return 0
 
 

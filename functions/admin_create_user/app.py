@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
+
 from timeport.api.app import create_app, current_caller, json_response, require_admin
 from timeport.api.schemas import CreateUserRequest
 from timeport.domain.users import create_user

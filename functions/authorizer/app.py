@@ -1,6 +1,7 @@
 """Lambda REQUEST authorizer of the HTTP API: a bearer token in, a simple response out."""
 
 from aws_lambda_powertools import Logger
+
 from timeport.api.auth import authorize
 
 logger = Logger()

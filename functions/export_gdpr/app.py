@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
+
 from timeport.api.app import create_app, current_caller, json_response
 from timeport.api.schemas import GdprExportRequest
 from timeport.api.workers import invoke_async

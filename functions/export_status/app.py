@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
+
 from timeport.api.app import create_app, current_caller
 from timeport.jobs.exports import export_status
 

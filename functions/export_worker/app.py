@@ -1,6 +1,7 @@
 """Asynchronous worker: writes one export job's file to exports/ as a stream."""
 
 from aws_lambda_powertools import Logger
+
 from timeport.jobs.gdpr_export import run_gdpr_export
 
 logger = Logger()

@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
+
 from timeport.api.app import create_app
 from timeport.sources.csv_entries import TEMPLATE_CSV
 

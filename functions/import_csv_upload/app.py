@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
+
 from timeport.api.app import create_app, current_caller, json_response, raw_body
 from timeport.api.multipart import parse_files
 from timeport.jobs.csv_uploads import accept_csv_file, clean_csv_filename

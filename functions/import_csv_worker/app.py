@@ -4,6 +4,7 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+
 from timeport.jobs.csv_import import import_csv_object
 from timeport.storage.files import parse_csv_upload_key
 

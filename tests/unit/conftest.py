@@ -1,8 +1,8 @@
 """Unit-test fixtures: moto's mock with the tables and bucket that template.yaml declares."""
 
 import boto3
-from botocore.config import Config
 import pytest
+from botocore.config import Config
 from moto import mock_aws
 
 from infra.local.resources import create_storage

@@ -64,7 +64,7 @@ def test_a_redelivered_event_imports_nothing_twice(aws):
 
     outcome = csv_import.import_csv_object(caller.user_id, import_id, key, aws)
 
-    assert outcome == "duplicate"
+    assert outcome == "skipped"
     assert len(list(list_entries(caller.user_id))) == 4
     assert import_status(caller, import_id)["successful_records"] == 4
 

@@ -20,7 +20,7 @@ class Settings:
     file_retention_days: int = 7
     max_direct_upload_bytes: int = 4 * 1024 * 1024
     csv_max_bytes: int = 1024 * 1024 * 1024
-    import_lease_seconds: int = 900
+    worker_lease_seconds: int = 900
 
 
 @lru_cache(maxsize=1)
@@ -35,5 +35,5 @@ def get_settings() -> Settings:
         upload_url_ttl_seconds=int(env.get("TIMEPORT_UPLOAD_URL_TTL_SECONDS", "900")),
         download_url_ttl_seconds=int(env.get("TIMEPORT_DOWNLOAD_URL_TTL_SECONDS", "300")),
         file_retention_days=int(env.get("TIMEPORT_FILE_RETENTION_DAYS", "7")),
-        import_lease_seconds=int(env.get("TIMEPORT_IMPORT_LEASE_SECONDS", "900")),
+        worker_lease_seconds=int(env.get("TIMEPORT_WORKER_LEASE_SECONDS", "900")),
     )

@@ -12,7 +12,7 @@ from timeport.domain.catalog import Catalog
 from timeport.domain.entries import entry_from_draft
 from timeport.domain.users import get_user
 from timeport.errors import FileRejected
-from timeport.jobs.records import FAILED, ImportProgress, claim_job, fail_job, release_lease
+from timeport.jobs.records import FAILED, ImportProgress, fail_job, release_lease, take_job
 from timeport.settings import get_settings
 from timeport.sources.csv_entries import CsvEntryReader, RowFailure
 from timeport.sources.text_stream import open_text
@@ -26,17 +26,9 @@ MAX_ATTEMPTS = 3
 
 def import_csv_object(user_id: str, import_id: str, key: str, s3_client=None) -> str:
     """Import one uploaded file into its job. Returns what happened, for the log."""
-    try:
-        job = JobRecord.get(user_id, import_id, consistent_read=True)
-    except JobRecord.DoesNotExist:
-        logger.warning("No import job for uploaded object", extra={"import_id": import_id})
-        return "unknown-job"
-    if not claim_job(job, get_settings().import_lease_seconds):
-        logger.info(
-            "Import already finished or running; event ignored", extra={"import_id": import_id}
-        )
-        return "duplicate"
-    job.refresh(consistent_read=True)
+    job = take_job(user_id, import_id, get_settings().worker_lease_seconds)
+    if job is None:
+        return "skipped"
 
     progress = ImportProgress(job)
     try:

@@ -9,7 +9,7 @@ from timeport.domain.catalog import list_clients, list_projects, list_tasks
 from timeport.domain.entries import list_entries
 from timeport.domain.users import Caller, get_user
 from timeport.formats.gdpr import GdprDocument, write_json, write_zip
-from timeport.jobs.records import claim_job, create_job, fail_job, finish_export
+from timeport.jobs.records import create_job, fail_job, finish_export, take_job
 from timeport.settings import get_settings
 from timeport.storage.files import S3StreamWriter, export_key
 from timeport.storage.models import JobRecord, TimeEntryRecord
@@ -101,16 +101,9 @@ def build_document(user_id: str) -> GdprDocument:
 
 
 def run_gdpr_export(user_id: str, export_id: str, s3_client=None) -> str:
-    try:
-        job = JobRecord.get(user_id, export_id, consistent_read=True)
-    except JobRecord.DoesNotExist:
-        logger.warning("No export job for worker event", extra={"export_id": export_id})
-        return "unknown-job"
-    if not claim_job(job, get_settings().import_lease_seconds):
-        logger.info(
-            "Export already finished or running; event ignored", extra={"export_id": export_id}
-        )
-        return "duplicate"
+    job = take_job(user_id, export_id, get_settings().worker_lease_seconds)
+    if job is None:
+        return "skipped"
 
     _, content_type = FORMATS[job.export_format]
     key = export_key(user_id, export_id, job.filename)

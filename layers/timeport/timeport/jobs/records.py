@@ -6,6 +6,7 @@ answers 404 exactly like an id that never existed.
 
 from datetime import datetime, timedelta
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from timeport.clock import iso, utc_now
@@ -14,6 +15,7 @@ from timeport.ids import new_id
 from timeport.settings import get_settings
 from timeport.storage.models import JobRecord, RowError
 
+logger = Logger(child=True)
 PENDING, PROCESSING, COMPLETED, PARTIAL, FAILED = (
     "pending",
     "processing",
@@ -91,6 +93,21 @@ def claim_job(job: JobRecord, lease_seconds: int) -> bool:
             return False
         raise
     return True
+
+
+def take_job(user_id: str, job_id: str, lease_seconds: int) -> JobRecord | None:
+    """Load and claim a job for a worker; None when the event that woke it must do nothing
+    (no such job, already finished, or another worker holds it)."""
+    try:
+        job = JobRecord.get(user_id, job_id, consistent_read=True)
+    except JobRecord.DoesNotExist:
+        logger.warning("No job for worker event", extra={"job_id": job_id})
+        return None
+    if not claim_job(job, lease_seconds):
+        logger.info("Job already finished or running; event ignored", extra={"job_id": job_id})
+        return None
+    job.refresh(consistent_read=True)
+    return job
 
 
 def release_lease(job: JobRecord) -> None:

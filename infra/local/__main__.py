@@ -10,6 +10,7 @@ import sys
 import threading
 
 from infra.local.stack import LocalStack
+from timeport.errors import TimeportError
 
 
 def main() -> int:
@@ -21,7 +22,12 @@ def main() -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    stack.start()
+    try:
+        stack.start()
+    except TimeportError as error:
+        sys.stderr.write(f"Cannot start: TIMEPORT_ADMIN_TOKEN is not usable: {error.message}\n")
+        stack.stop()
+        return 2
     sys.stdout.write(
         f"Timeport local stack ready at {stack.base_url}\n"
         f"Admin API token: {stack.admin_token}\n"

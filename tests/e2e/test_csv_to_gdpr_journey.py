@@ -136,3 +136,22 @@ def test_a_thousand_row_csv_ends_partial_and_the_gdpr_zip_holds_exactly_its_entr
         bob.get(bob_export["download_url"], allow_redirects=False).headers["Location"], timeout=30
     ).json()
     assert (bob_file["time_entries"], bob_file["projects"], bob_file["clients"]) == ([], [], [])
+
+
+def test_uploading_again_to_the_same_url_imports_nothing_twice(new_user):
+    user = new_user()
+    content = b"project_name,start_time,duration_hours\nP,2024-01-01 09:00,1\nP,2024-01-02 09:00,2\n"
+    upload = user.post("/api/import/csv/upload-url", json={"filename": "twice.csv"}).json()
+    requests.put(upload["upload_url"], data=content, headers=upload["headers"], timeout=30)
+    first = user.wait_for(f"/api/import/status/{upload['import_id']}")
+
+    again = requests.put(upload["upload_url"], data=content, headers=upload["headers"], timeout=30)
+
+    assert again.status_code == 200
+    export = user.post("/api/export/gdpr", json={"format": "json"}).json()
+    user.wait_for(f"/api/export/status/{export['export_id']}")
+    location = user.get(export["download_url"], allow_redirects=False).headers["Location"]
+    document = requests.get(location, timeout=30).json()
+    assert (first["status"], first["successful_records"]) == ("completed", 2)
+    assert [entry["duration_seconds"] for entry in document["time_entries"]] == [3600, 7200]
+    assert user.get(f"/api/import/status/{upload['import_id']}").json()["successful_records"] == 2

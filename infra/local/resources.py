@@ -8,11 +8,13 @@ def create_storage(template: LocalTemplate, dynamodb, s3) -> None:
     for logical_id, spec in template.of_type("AWS::DynamoDB::Table").items():
         properties = spec["Properties"]
         table = template.physical_name(logical_id)
+        indexes = properties.get("GlobalSecondaryIndexes")
         dynamodb.create_table(
             TableName=table,
             BillingMode=properties["BillingMode"],
             AttributeDefinitions=properties["AttributeDefinitions"],
             KeySchema=properties["KeySchema"],
+            **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
         )
         ttl = properties.get("TimeToLiveSpecification")
         if ttl:

@@ -1,7 +1,7 @@
 """Time entries: how an imported row becomes a stored entry, and how entries are read back."""
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from timeport.domain.catalog import Catalog
 from timeport.sources.csv_entries import EntryDraft
@@ -13,6 +13,11 @@ def entry_id_for_row(import_id: str, row: int) -> str:
     return f"{import_id}-r{row:07d}"
 
 
+def start_key(start: datetime, entry_id: str) -> str:
+    """Sort key of the EntriesByStart index: UTC start, then the id to keep it unique."""
+    return f"{start.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}#{entry_id}"
+
+
 def entry_from_draft(
     draft: EntryDraft, job: JobRecord, catalog: Catalog, created_at: datetime
 ) -> TimeEntryRecord:
@@ -21,7 +26,8 @@ def entry_from_draft(
     entry_id = entry_id_for_row(job.job_id, draft.row)
     return TimeEntryRecord(
         user_pk(job.user_id),
-        f"ENTRY#{draft.start.strftime('%Y-%m-%dT%H:%M:%SZ')}#{entry_id}",
+        f"ENTRY#{entry_id}",
+        start_key=start_key(draft.start, entry_id),
         entry_id=entry_id,
         user_id=job.user_id,
         project_id=project.project_id,
@@ -44,4 +50,4 @@ def entry_from_draft(
 
 def list_entries(user_id: str) -> Iterator[TimeEntryRecord]:
     """Every entry of the user, oldest start first, fetched page by page."""
-    return TimeEntryRecord.query(user_pk(user_id), TimeEntryRecord.sk.startswith("ENTRY#"))
+    return TimeEntryRecord.by_start.query(user_pk(user_id))

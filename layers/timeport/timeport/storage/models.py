@@ -11,7 +11,11 @@ finds nothing. The data table is a single-table design keyed by `pk`/`sk`:
 | client          | USER#<user_id>      | CLIENT#<normalised name>           |
 | project         | USER#<user_id>      | PROJECT#<normalised name>          |
 | task            | USER#<user_id>      | TASK#<project_id>#<normalised name> |
-| time entry      | USER#<user_id>      | ENTRY#<start, UTC>#<entry_id>      |
+| time entry      | USER#<user_id>      | ENTRY#<entry_id>                   |
+
+A time entry is keyed by its id, which an import derives from where the entry came from, so
+importing the same thing again overwrites instead of doubling. The index EntriesByStart
+(pk, start_key) lists a user's entries in start order.
 
 Clients, projects and tasks are keyed by name so that a conditional put creates each once,
 even when two imports race for the same name.
@@ -26,6 +30,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from timeport.settings import get_settings
@@ -122,7 +127,18 @@ class TaskRecord(_DataItem):
     created_at = UTCDateTimeAttribute()
 
 
+class EntriesByStart(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "EntriesByStart"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    start_key = UnicodeAttribute(range_key=True)
+
+
 class TimeEntryRecord(_DataItem):
+    by_start = EntriesByStart()
+    start_key = UnicodeAttribute()
     entry_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
     project_id = UnicodeAttribute()

@@ -12,12 +12,26 @@ import threading
 from infra.local.stack import LocalStack
 from timeport.errors import TimeportError
 
+PARAMETER_PREFIX = "TIMEPORT_PARAMETER_"
+
+
+def parameter_overrides(environment) -> dict[str, str]:
+    """Template parameters to override, as `sam deploy --parameter-overrides` does:
+    TIMEPORT_PARAMETER_TogglApiUrl=http://127.0.0.1:8001 sets TogglApiUrl."""
+    return {
+        name[len(PARAMETER_PREFIX) :]: value
+        for name, value in environment.items()
+        if name.startswith(PARAMETER_PREFIX)
+    }
+
 
 def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     stack = LocalStack(
-        port=int(os.environ.get("PORT", "3000")), admin_token=os.environ.get("TIMEPORT_ADMIN_TOKEN")
+        port=int(os.environ.get("PORT", "3000")),
+        admin_token=os.environ.get("TIMEPORT_ADMIN_TOKEN"),
+        parameter_overrides=parameter_overrides(os.environ),
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

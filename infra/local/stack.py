@@ -8,6 +8,7 @@ import zipfile
 from contextlib import closing
 
 import boto3
+from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
@@ -32,11 +33,17 @@ def free_port() -> int:
 class LocalStack:
     """One process holding moto, every function of the template and the HTTP gateway."""
 
-    def __init__(self, port: int, admin_token: str | None = None, moto_port: int | None = None):
+    def __init__(
+        self,
+        port: int,
+        admin_token: str | None = None,
+        moto_port: int | None = None,
+        parameter_overrides: dict | None = None,
+    ):
         self.port = port
         self.moto_port = moto_port or free_port()
         self.admin_token = admin_token
-        self.template = LocalTemplate()
+        self.template = LocalTemplate(parameter_overrides=parameter_overrides)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self._http = None
         self.runtime = None
@@ -83,6 +90,15 @@ class LocalStack:
                 Timeout=function.timeout,
                 MemorySize=function.memory,
             )
+        kms = self._client("kms")
+        for alias in self.template.kms_aliases():
+            key_id = kms.create_key(Description=alias)["KeyMetadata"]["KeyId"]
+            kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+        stepfunctions = self._client("stepfunctions")
+        for name, definition in self.template.state_machines().items():
+            stepfunctions.create_state_machine(
+                name=name, definition=definition, roleArn=role, type="STANDARD"
+            )
         for trigger in self.template.s3_triggers():
             s3.put_bucket_notification_configuration(
                 Bucket=trigger.bucket,
@@ -99,6 +115,8 @@ class LocalStack:
 
     def start(self) -> None:
         self._configure_environment()
+        # moto runs state machine definitions (instead of faking their results) only when asked.
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
         self._moto.start()
         self._create_resources()
         # Imported only now: the shared package reads its settings from the environment above.

@@ -83,12 +83,16 @@ class Function:
 class LocalTemplate:
     """template.yaml with every value resolved for the local stack."""
 
-    def __init__(self, template: dict | None = None):
+    def __init__(self, template: dict | None = None, parameter_overrides: dict | None = None):
         self.raw = template or load_template()
         self.resources: dict = self.raw["Resources"]
         self.parameters = {
             name: spec.get("Default") for name, spec in self.raw.get("Parameters", {}).items()
         }
+        unknown = set(parameter_overrides or {}) - set(self.parameters)
+        if unknown:
+            raise KeyError(f"template.yaml has no parameter(s) {', '.join(sorted(unknown))}")
+        self.parameters.update(parameter_overrides or {})
 
     def of_type(self, resource_type: str) -> dict[str, dict]:
         return {
@@ -103,6 +107,10 @@ class LocalTemplate:
             return self.resolve(properties.get("BucketName", logical_id.lower()))
         if kind == "AWS::DynamoDB::Table":
             return self.resolve(properties.get("TableName", f"timeport-local-{logical_id}"))
+        if kind == "AWS::KMS::Alias":
+            return self.resolve(properties["AliasName"])
+        if kind == "AWS::Serverless::StateMachine":
+            return self.resolve(properties.get("Name", logical_id))
         return logical_id
 
     def arn(self, logical_id: str) -> str:
@@ -114,6 +122,8 @@ class LocalTemplate:
             return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
         if kind == "AWS::DynamoDB::Table":
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}"
+        if kind == "AWS::Serverless::StateMachine":
+            return f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{name}"
         raise KeyError(f"No local ARN for {kind}")
 
     def resolve(self, value):
@@ -139,6 +149,8 @@ class LocalTemplate:
             return PSEUDO_PARAMETERS[name]
         if name in self.parameters:
             return str(self.parameters[name])
+        if self.resources[name]["Type"] == "AWS::Serverless::StateMachine":
+            return self.arn(name)
         return self.physical_name(name)
 
     def _sub(self, argument) -> str:
@@ -204,6 +216,20 @@ class LocalTemplate:
         auth = spec["Properties"]["Auth"]
         authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
         return authorizer["FunctionArn"]["Fn::GetAtt"][0]
+
+    def state_machines(self) -> dict[str, str]:
+        """Each state machine's name and its definition with DefinitionSubstitutions applied."""
+        machines = {}
+        for logical_id, spec in self.of_type("AWS::Serverless::StateMachine").items():
+            properties = spec["Properties"]
+            definition = (REPO_ROOT / properties["DefinitionUri"]).read_text(encoding="utf-8")
+            for name, value in properties.get("DefinitionSubstitutions", {}).items():
+                definition = definition.replace("${" + name + "}", str(self.resolve(value)))
+            machines[self.physical_name(logical_id)] = definition
+        return machines
+
+    def kms_aliases(self) -> list[str]:
+        return [self.physical_name(name) for name in self.of_type("AWS::KMS::Alias")]
 
     def s3_triggers(self) -> list[S3Trigger]:
         triggers = []

@@ -39,6 +39,12 @@ class PayloadTooLarge(TimeportError):
     status_code = 413
 
 
+class ServiceUnavailable(TimeportError):
+    """A third party needed for the request is not answering; trying later may work."""
+
+    status_code = 503
+
+
 class FileRejected(TimeportError):
     """A whole input file is unusable (encoding, header); nothing from it is written."""
 

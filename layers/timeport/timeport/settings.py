@@ -21,6 +21,10 @@ class Settings:
     max_direct_upload_bytes: int = 4 * 1024 * 1024
     csv_max_bytes: int = 1024 * 1024 * 1024
     worker_lease_seconds: int = 900
+    toggl_api_url: str = "https://api.track.toggl.com"
+    harvest_api_url: str = "https://api.harvestapp.com"
+    credentials_key: str = ""
+    source_import_state_machine: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -36,4 +40,10 @@ def get_settings() -> Settings:
         download_url_ttl_seconds=int(env.get("TIMEPORT_DOWNLOAD_URL_TTL_SECONDS", "300")),
         file_retention_days=int(env.get("TIMEPORT_FILE_RETENTION_DAYS", "7")),
         worker_lease_seconds=int(env.get("TIMEPORT_WORKER_LEASE_SECONDS", "900")),
+        toggl_api_url=env.get("TIMEPORT_TOGGL_API_URL", "https://api.track.toggl.com").rstrip("/"),
+        harvest_api_url=env.get("TIMEPORT_HARVEST_API_URL", "https://api.harvestapp.com").rstrip(
+            "/"
+        ),
+        credentials_key=env.get("TIMEPORT_CREDENTIALS_KEY", ""),
+        source_import_state_machine=env.get("TIMEPORT_SOURCE_IMPORT_STATE_MACHINE", ""),
     )

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from timeport.domain.catalog import Catalog
 from timeport.sources.csv_entries import EntryDraft
+from timeport.sources.remote import SourceEntry
 from timeport.storage.models import JobRecord, TimeEntryRecord, user_pk
 
 
@@ -43,6 +44,42 @@ def entry_from_draft(
         tags=draft.tags,
         billable=draft.billable,
         source=job.job_type,
+        import_id=job.job_id,
+        created_at=created_at,
+    )
+
+
+def entry_from_source(
+    entry: SourceEntry, job: JobRecord, catalog: Catalog, created_at: datetime
+) -> TimeEntryRecord:
+    """An entry keyed by its source and the source's id: importing it again overwrites it."""
+    project = (
+        catalog.project(entry.project_name, entry.client_name or entry.project_name)
+        if entry.project_name
+        else None
+    )
+    task = catalog.task(project, entry.task_name) if project and entry.task_name else None
+    entry_id = f"{entry.source}-{entry.source_id}"
+    return TimeEntryRecord(
+        user_pk(job.user_id),
+        f"ENTRY#{entry_id}",
+        start_key=start_key(entry.start, entry_id),
+        entry_id=entry_id,
+        user_id=job.user_id,
+        project_id=project.project_id if project else None,
+        project_name=project.name if project else None,
+        client_id=project.client_id if project else None,
+        client_name=project.client_name if project else None,
+        task_id=task.task_id if task else None,
+        task_name=task.name if task else None,
+        start_time=entry.start,
+        end_time=entry.end,
+        duration_seconds=round((entry.end - entry.start).total_seconds()),
+        notes=entry.notes,
+        tags=entry.tags,
+        billable=entry.billable,
+        source=entry.source,
+        source_id=entry.source_id,
         import_id=job.job_id,
         created_at=created_at,
     )

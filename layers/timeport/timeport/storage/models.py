@@ -22,6 +22,7 @@ even when two imports race for the same name.
 """
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
@@ -64,6 +65,11 @@ class JobRecord(Model):
     total_records = NumberAttribute(default=0)
     successful_records = NumberAttribute(default=0)
     failed_records = NumberAttribute(default=0)
+    skipped_records = NumberAttribute(default=0)
+    source_params = MapAttribute(null=True)
+    cursor = UnicodeAttribute(null=True)
+    pages_done = NumberAttribute(default=0)
+    waiting_for = UnicodeAttribute(null=True)
     record_count = NumberAttribute(default=0)
     file_size = NumberAttribute(default=0)
     errors = ListAttribute(of=RowError, default=list)
@@ -75,6 +81,20 @@ class JobRecord(Model):
     expires_at = UTCDateTimeAttribute(null=True)
     lease_until = UTCDateTimeAttribute(null=True)
     attempt = NumberAttribute(default=0)
+    expires_at_epoch = TTLAttribute(null=True)
+
+
+class SourceCredential(Model):
+    """A third-party token, KMS-encrypted with the import id as encryption context. Kept beside
+    its job (id `cred_<import id>`) only while the import runs; never part of a job view."""
+
+    class Meta:
+        table_name = _settings.jobs_table
+        region = _settings.region
+
+    user_id = UnicodeAttribute(hash_key=True)
+    job_id = UnicodeAttribute(range_key=True)
+    ciphertext = BinaryAttribute(legacy_encoding=False)
     expires_at_epoch = TTLAttribute(null=True)
 
 
@@ -141,10 +161,10 @@ class TimeEntryRecord(_DataItem):
     start_key = UnicodeAttribute()
     entry_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
-    project_id = UnicodeAttribute()
-    project_name = UnicodeAttribute()
-    client_id = UnicodeAttribute()
-    client_name = UnicodeAttribute()
+    project_id = UnicodeAttribute(null=True)
+    project_name = UnicodeAttribute(null=True)
+    client_id = UnicodeAttribute(null=True)
+    client_name = UnicodeAttribute(null=True)
     task_id = UnicodeAttribute(null=True)
     task_name = UnicodeAttribute(null=True)
     start_time = UTCDateTimeAttribute()
@@ -155,6 +175,7 @@ class TimeEntryRecord(_DataItem):
     billable = BooleanAttribute(default=True)
     source = UnicodeAttribute()
     import_id = UnicodeAttribute(null=True)
+    source_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
 
 

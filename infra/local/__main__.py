@@ -45,6 +45,7 @@ def main() -> int:
     sys.stdout.write(
         f"Timeport local stack ready at {stack.base_url}\n"
         f"Admin API token: {stack.admin_token}\n"
+        f"Embedded AWS (moto) endpoint: http://127.0.0.1:{stack.moto_port}\n"
         f"Try: curl {stack.base_url}/api/health\n"
         "Press Ctrl-C to stop.\n"
     )

@@ -1,6 +1,7 @@
 """End-to-end fixtures: the local stack in its own process, reached only over HTTP."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -71,7 +72,10 @@ def local_stack():
             if process.poll() is not None:
                 pytest.fail(f"The local stack exited early:\n{log_path.read_text()[-3000:]}")
             try:
-                if requests.get(base_url + "/api/health", timeout=1).status_code == 200:
+                endpoint = re.search(r"moto\) endpoint: (\S+)", log_path.read_text())
+                healthy = requests.get(base_url + "/api/health", timeout=1).status_code == 200
+                if healthy and endpoint:
+                    aws_endpoint = endpoint.group(1)
                     break
             except requests.ConnectionError:
                 pass
@@ -79,7 +83,12 @@ def local_stack():
                 process.kill()
                 pytest.fail("The local stack did not answer /api/health in time")
             time.sleep(0.2)
-        yield {"base_url": base_url, "admin_token": admin_token, "log_path": log_path}
+        yield {
+            "base_url": base_url,
+            "admin_token": admin_token,
+            "log_path": log_path,
+            "aws_endpoint": aws_endpoint,
+        }
         process.terminate()
         process.wait(timeout=30)
 

@@ -211,6 +211,7 @@ def import_view(job: JobRecord) -> dict:
         "failed_records": job.failed_records,
         "skipped_records": job.skipped_records,
         "pages_done": job.pages_done,
+        "source_range": job.source_params.as_dict() if job.source_params else None,
         "waiting_for": job.waiting_for,
         "errors": [error.as_dict() for error in job.errors],
         "errors_omitted": job.errors_omitted,

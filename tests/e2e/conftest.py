@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from infra.local.stack import free_port
+from tests.fakes import FakeHarvest, FakeToggl
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 90
@@ -47,7 +48,20 @@ class Api:
 
 
 @pytest.fixture(scope="session")
-def local_stack():
+def fake_toggl():
+    """The Toggl API on 127.0.0.1; tests set its token, entries and faults before use."""
+    with FakeToggl() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def fake_harvest():
+    with FakeHarvest() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def local_stack(fake_toggl, fake_harvest):
     port = free_port()
     admin_token = "tp_" + secrets.token_urlsafe(32)
     environment = {
@@ -55,7 +69,15 @@ def local_stack():
         for name, value in os.environ.items()
         if not name.startswith(("AWS_", "TIMEPORT_"))
     }
-    environment.update({"PORT": str(port), "TIMEPORT_ADMIN_TOKEN": admin_token})
+    environment.update(
+        {
+            "PORT": str(port),
+            "TIMEPORT_ADMIN_TOKEN": admin_token,
+            "TIMEPORT_PARAMETER_TogglApiUrl": fake_toggl.base_url,
+            "TIMEPORT_PARAMETER_HarvestApiUrl": fake_harvest.base_url,
+            "TIMEPORT_PARAMETER_SourceRetryIntervalSeconds": "1",
+        }
+    )
     log_path = REPO_ROOT / ".pytest_cache" / "local-stack.log"
     log_path.parent.mkdir(exist_ok=True)
     with log_path.open("w") as log:

@@ -106,7 +106,7 @@ def to_entries(items: list[dict], account_id: str, zone: ZoneInfo) -> tuple[list
                 client_name=(item.get("client") or {}).get("name"),
                 task_name=(item.get("task") or {}).get("name"),
                 notes=item.get("notes") or None,
-                billable=bool(item.get("is_billable")),
+                billable=bool(item.get("billable")),
             )
         )
     return entries, skipped

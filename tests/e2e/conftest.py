@@ -76,6 +76,8 @@ def local_stack(fake_toggl, fake_harvest):
             "TIMEPORT_PARAMETER_TogglApiUrl": fake_toggl.base_url,
             "TIMEPORT_PARAMETER_HarvestApiUrl": fake_harvest.base_url,
             "TIMEPORT_PARAMETER_SourceRetryIntervalSeconds": "1",
+            # Small, so that long imports really hand over to fresh executions.
+            "TIMEPORT_PARAMETER_SourcePagesPerExecution": "4",
         }
     )
     log_path = REPO_ROOT / ".pytest_cache" / "local-stack.log"

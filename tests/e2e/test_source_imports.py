@@ -82,6 +82,9 @@ def test_a_toggl_import_through_429s_and_a_quota_pause_stores_every_entry_once(
         len(running),
     )
     assert status["pages_done"] >= 8
+    executions = executions_of(local_stack, import_id)
+    assert len(executions) >= 3  # 4 tasks per execution here, so the import changed hands
+    assert executions == [import_id] + [f"{import_id}-{n}" for n in range(1, len(executions))]
     entries = exported_entries(user)
     assert sorted(e["id"] for e in entries) == sorted(f"toggl-{e['id']}" for e in finished)
     assert sum(e["duration_seconds"] for e in entries) == sum(seconds_between(e) for e in finished)
@@ -189,6 +192,25 @@ def test_a_harvest_import_over_several_cursor_pages_stores_every_entry_once(
     assert len(exported_entries(user)) == len(finished)
 
     assert_token_appears_nowhere(harvest.token, local_stack, user.user_id)
+
+
+def aws(local_stack: dict, service: str):
+    return boto3.client(
+        service,
+        endpoint_url=local_stack["aws_endpoint"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def executions_of(local_stack: dict, import_id: str) -> list[str]:
+    """Names of the executions that carried one import, oldest first."""
+    stepfunctions = aws(local_stack, "stepfunctions")
+    (machine,) = stepfunctions.list_state_machines()["stateMachines"]
+    executions = stepfunctions.list_executions(stateMachineArn=machine["stateMachineArn"])
+    names = [e["name"] for e in executions["executions"] if e["name"].startswith(import_id)]
+    return sorted(names, key=lambda name: (len(name), name))
 
 
 def harvest_seconds(entry: dict) -> int:

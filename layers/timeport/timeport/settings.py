@@ -25,6 +25,7 @@ class Settings:
     harvest_api_url: str = "https://api.harvestapp.com"
     credentials_key: str = ""
     source_import_state_machine: str = ""
+    source_pages_per_execution: int = 1000
 
 
 @lru_cache(maxsize=1)
@@ -46,4 +47,5 @@ def get_settings() -> Settings:
         ),
         credentials_key=env.get("TIMEPORT_CREDENTIALS_KEY", ""),
         source_import_state_machine=env.get("TIMEPORT_SOURCE_IMPORT_STATE_MACHINE", ""),
+        source_pages_per_execution=int(env.get("TIMEPORT_SOURCE_PAGES_PER_EXECUTION", "1000")),
     )

@@ -39,7 +39,6 @@ from timeport.storage.models import JobRecord, TimeEntryRecord
 logger = Logger(child=True)
 SOURCE_NAMES = {"toggl": "Toggl", "harvest": "Harvest"}
 WRITE_BATCH = 50
-MAX_STEPS_PER_EXECUTION = 1000
 MAX_RANGE_DAYS = 366 * 10
 
 
@@ -130,15 +129,36 @@ def _fetch(job: JobRecord, source: str, token: str, window: tuple[str, str], pag
     return result.entries, result.skipped, result.next_url
 
 
-def run_import_step(state: dict, session=None, kms=None) -> dict:
-    """Import one page and say what the state machine does next: page, wait, continue, done."""
+def hand_over(state: dict, sfn=None) -> None:
+    """Start the execution that carries the import on; a retried call finds it already there."""
+    generation = state["generation"] + 1
+    following = {
+        "user_id": state["user_id"],
+        "import_id": state["import_id"],
+        "steps": 0,
+        "generation": generation,
+    }
+    client = sfn or _sfn()
+    try:
+        client.start_execution(
+            stateMachineArn=state["state_machine"],
+            name=f"{state['import_id']}-{generation}",
+            input=json.dumps(following),
+        )
+    except client.exceptions.ExecutionAlreadyExists:
+        logger.info("Next execution already started", extra={"generation": generation})
+
+
+def run_import_step(state: dict, session=None, kms=None, sfn=None) -> dict:
+    """Import one page and say what the state machine does next: page, wait, handed_over, done."""
     job = JobRecord.get(state["user_id"], state["import_id"], consistent_read=True)
     if job.status in FINAL_STATUSES:
         return {**state, "next": "done"}
     if job.status == PENDING:
         job.update(actions=[JobRecord.status.set(PROCESSING), JobRecord.started_at.set(utc_now())])
-    if state["steps"] >= MAX_STEPS_PER_EXECUTION:
-        return {**state, "next": "continue", "steps": 0, "generation": state["generation"] + 1}
+    if state["steps"] >= get_settings().source_pages_per_execution:
+        hand_over(state, sfn)
+        return {**state, "next": "handed_over"}
 
     token = load_token(job.user_id, job.job_id, kms)
     if token is None:

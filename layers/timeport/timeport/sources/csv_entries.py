@@ -134,6 +134,8 @@ class CsvEntryReader:
         self._records = csv.reader(_chain_first(first_line, text), delimiter=delimiter)
         header = next(self._records)
         self._columns = self._map_header(header)
+        self._positions = tuple(self._columns.get(name, -1) for name in COLUMNS)
+        self._width = max(self._positions) + 1
         self.delimiter = delimiter
 
     @staticmethod
@@ -174,29 +176,41 @@ class CsvEntryReader:
             if any(record):
                 yield self._parse(row_number, record)
 
-    def _cell(self, record: list[str], column: str) -> str:
-        index = self._columns.get(column)
-        if index is None or index >= len(record):
-            return ""
-        return record[index].strip()
+    def _cells(self, record: list[str]) -> list[str]:
+        """The row's values in COLUMNS order, trimmed; absent columns and cells are empty."""
+        if len(record) < self._width:
+            record = record + [""] * (self._width - len(record))
+        return [record[index].strip() if index >= 0 else "" for index in self._positions]
+
+    def _undecodable(self, record: list[str]) -> list[RowProblem]:
+        joined = "".join(record)
+        if "\ufffd" not in joined and "\x00" not in joined:
+            return []
+        names = {position: name for name, position in self._columns.items()}
+        return [
+            RowProblem(
+                names.get(index),
+                value[:100],
+                "Contains bytes that are not valid text in this file's encoding",
+            )
+            for index, value in enumerate(record)
+            if "\ufffd" in value or "\x00" in value
+        ]
 
     def _parse(self, row: int, record: list[str]) -> EntryDraft | RowFailure:
-        problems: list[RowProblem] = []
-        cell = self._cell
-        for index, value in enumerate(record):
-            if "\ufffd" in value or "\x00" in value:
-                column = next(
-                    (name for name, position in self._columns.items() if position == index), None
-                )
-                problems.append(
-                    RowProblem(
-                        column,
-                        value[:100],
-                        "Contains bytes that are not valid text in this file's encoding",
-                    )
-                )
+        problems = self._undecodable(record)
+        (
+            project_name,
+            client_name,
+            task_name,
+            start_text,
+            end_text,
+            duration_text,
+            notes,
+            tags_text,
+            billable_text,
+        ) = self._cells(record)
 
-        project_name = cell(record, "project_name")
         if not project_name:
             problems.append(RowProblem("project_name", "", "project_name is required"))
         elif len(project_name) > NAME_MAX_CHARS:
@@ -205,41 +219,38 @@ class CsvEntryReader:
                     "project_name", project_name[:100], f"Longer than {NAME_MAX_CHARS} characters"
                 )
             )
-        client_name = cell(record, "client_name") or project_name
+        client_name = client_name or project_name
         if len(client_name) > NAME_MAX_CHARS:
             problems.append(
                 RowProblem(
                     "client_name", client_name[:100], f"Longer than {NAME_MAX_CHARS} characters"
                 )
             )
-        task_name = cell(record, "task_name") or None
+        task_name = task_name or None
         if task_name and len(task_name) > NAME_MAX_CHARS:
             problems.append(
                 RowProblem("task_name", task_name[:100], f"Longer than {NAME_MAX_CHARS} characters")
             )
 
-        start = self._timestamp(record, "start_time", problems, required=True)
-        end = self._timestamp(record, "end_time", problems, required=False)
-        duration_text = cell(record, "duration_hours")
+        start = self._timestamp(start_text, "start_time", problems, required=True)
+        end = self._timestamp(end_text, "end_time", problems, required=False)
         if end is None and not duration_text and not any(p.column == "end_time" for p in problems):
             problems.append(
                 RowProblem("end_time", "", "Either end_time or duration_hours is required")
             )
         if start is not None and end is not None and end < start:
-            problems.append(
-                RowProblem("end_time", cell(record, "end_time"), "end_time is before start_time")
-            )
+            problems.append(RowProblem("end_time", end_text, "end_time is before start_time"))
         if end is None and duration_text:
             hours = _parse_hours(duration_text, problems)
             if start is not None and hours is not None:
                 end = start + timedelta(hours=hours)
 
-        notes = cell(record, "notes") or None
+        notes = notes or None
         if notes and len(notes) > NOTES_MAX_CHARS:
             problems.append(
                 RowProblem("notes", notes[:100], f"Longer than {NOTES_MAX_CHARS} characters")
             )
-        billable_text = cell(record, "billable").lower()
+        billable_text = billable_text.lower()
         if billable_text not in _TRUE and billable_text not in _FALSE:
             problems.append(
                 RowProblem("billable", billable_text, "billable must be true/false, yes/no or 1/0")
@@ -255,14 +266,13 @@ class CsvEntryReader:
             start=start,
             end=end,
             notes=notes,
-            tags=split_tags(cell(record, "tags")),
+            tags=split_tags(tags_text) if tags_text else [],
             billable=billable_text in _TRUE,
         )
 
     def _timestamp(
-        self, record: list[str], column: str, problems: list[RowProblem], required: bool
+        self, value: str, column: str, problems: list[RowProblem], required: bool
     ) -> datetime | None:
-        value = self._cell(record, column)
         if not value:
             if required:
                 problems.append(RowProblem(column, "", f"{column} is required"))

@@ -16,9 +16,13 @@ def create(request: CreateUserRequest):
     require_admin(current_caller(app))
     user = create_user(request.username, request.email, request.role, request.timezone)
     logger.info("User created", extra={"user_id": user.user_id, "role": request.role})
-    return json_response(
-        201, {"user_id": user.user_id, "username": user.username, "api_token": user.api_token}
-    )
+    body = {
+        "user_id": user.user_id,
+        "username": user.username,
+        "api_token": user.api_token,
+        "token_id": user.token_id,
+    }
+    return json_response(201, body)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -122,19 +122,30 @@ def admin(local_stack) -> Api:
     return Api(local_stack["base_url"], local_stack["admin_token"])
 
 
-@pytest.fixture
-def new_user(local_stack, admin):
-    """Create a fresh user through the admin route; returns an Api acting as them."""
-
+def _user_factory(local_stack, admin):
     def create(timezone: str = "UTC") -> Api:
         name = "user" + secrets.token_hex(4)
-        response = admin.post(
-            "/api/admin/users",
-            json={"username": name, "email": f"{name}@example.com", "timezone": timezone},
-        )
+        body = {"username": name, "email": f"{name}@example.com", "timezone": timezone}
+        response = admin.post("/api/admin/users", json=body)
         assert response.status_code == 201, response.text
-        api = Api(local_stack["base_url"], response.json()["api_token"])
-        api.user_id = response.json()["user_id"]
+        created = response.json()
+        api = Api(local_stack["base_url"], created["api_token"])
+        api.user_id, api.token_id, api.token = (
+            created["user_id"],
+            created["token_id"],
+            created["api_token"],
+        )
         return api
 
     return create
+
+
+@pytest.fixture
+def new_user(local_stack, admin):
+    """Create a fresh user through the admin route; returns an Api acting as them."""
+    return _user_factory(local_stack, admin)
+
+
+@pytest.fixture(scope="session")
+def new_user_factory(local_stack, admin):
+    return _user_factory(local_stack, admin)

@@ -12,10 +12,16 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from timeport.clock import utc_now
-from timeport.errors import BadRequest, Conflict
+from timeport.errors import BadRequest, Conflict, NotFound
 from timeport.ids import new_id
 from timeport.settings import get_settings
-from timeport.storage.models import TokenRecord, UsernameClaim, UserRecord, user_pk
+from timeport.storage.models import (
+    TokenIdRecord,
+    TokenRecord,
+    UsernameClaim,
+    UserRecord,
+    user_pk,
+)
 
 ROLES = ("user", "admin")
 TOKEN_PREFIX = "tp_"
@@ -43,6 +49,7 @@ class NewUser:
     user_id: str
     username: str
     api_token: str
+    token_id: str
 
 
 def hash_token(token: str) -> str:
@@ -99,24 +106,39 @@ def create_user(
         timezone=timezone,
         created_at=now,
     )
+    token_id = "tok_" + new_id()
+    token_hash = hash_token(token)
     token_record = TokenRecord(
-        pk=f"TOKEN#{hash_token(token)}",
-        sk="TOKEN",
-        token_id=new_id(),
-        user_id=user_id,
-        created_at=now,
+        pk=f"TOKEN#{token_hash}", sk="TOKEN", token_id=token_id, user_id=user_id, created_at=now
+    )
+    token_index = TokenIdRecord(
+        pk=f"TOKENID#{token_id}", sk="TOKENID", token_hash=token_hash, user_id=user_id
     )
     try:
         with TransactWrite(connection=Connection(region=get_settings().region)) as transaction:
             transaction.save(claim, condition=UsernameClaim.pk.does_not_exist())
             transaction.save(profile)
             transaction.save(token_record, condition=TokenRecord.pk.does_not_exist())
+            transaction.save(token_index)
     except TransactWriteError as error:
         reasons = error.cancellation_reasons or []
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
             raise Conflict(f"username: '{username}' is already taken") from error
         raise
-    return NewUser(user_id=user_id, username=username, api_token=token)
+    return NewUser(user_id=user_id, username=username, api_token=token, token_id=token_id)
+
+
+def revoke_token(token_id: str) -> str:
+    """Delete a token by its id; returns its user's id. The authorizer's cache may accept it
+    for up to its TTL (30 s in template.yaml) afterwards."""
+    try:
+        index = TokenIdRecord.get(f"TOKENID#{token_id}", "TOKENID", consistent_read=True)
+    except TokenIdRecord.DoesNotExist as error:
+        raise NotFound(f"No token with id '{token_id}'") from error
+    with TransactWrite(connection=Connection(region=get_settings().region)) as transaction:
+        transaction.delete(TokenRecord(f"TOKEN#{index.token_hash}", "TOKEN"))
+        transaction.delete(index)
+    return index.user_id
 
 
 def caller_for_token(token: str) -> Caller | None:

@@ -8,6 +8,7 @@ finds nothing. The data table is a single-table design keyed by `pk`/`sk`:
 | user profile    | USER#<user_id>      | PROFILE                            |
 | username claim  | USERNAME#<name>     | USERNAME                           |
 | API token       | TOKEN#<sha256>      | TOKEN                              |
+| token by id     | TOKENID#<token_id>  | TOKENID                            |
 | client          | USER#<user_id>      | CLIENT#<normalised name>           |
 | project         | USER#<user_id>      | PROJECT#<normalised name>          |
 | task            | USER#<user_id>      | TASK#<project_id>#<normalised name> |
@@ -124,6 +125,13 @@ class TokenRecord(_DataItem):
     token_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+
+
+class TokenIdRecord(_DataItem):
+    """Finds a token's hash from its public id, so an admin can revoke it."""
+
+    token_hash = UnicodeAttribute()
+    user_id = UnicodeAttribute()
 
 
 class ClientRecord(_DataItem):

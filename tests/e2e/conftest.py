@@ -107,14 +107,28 @@ def local_stack(fake_toggl, fake_harvest):
                 process.kill()
                 pytest.fail("The local stack did not answer /api/health in time")
             time.sleep(0.2)
-        yield {
+        stack = {
             "base_url": base_url,
             "admin_token": admin_token,
             "log_path": log_path,
             "aws_endpoint": aws_endpoint,
+            "never_logged": set(),
         }
+        yield stack
         process.terminate()
         process.wait(timeout=30)
+    log = log_path.read_text()
+    assert log.count(admin_token) == 1, "the admin token is printed once, in the start banner"
+    assert_log_holds_no_secret(log, stack["never_logged"])
+
+
+def assert_log_holds_no_secret(log: str, secrets_: set[str]) -> None:
+    """After every end-to-end test: no token, third-party credential, file content or
+    presigned URL in any line the stack logged."""
+    leaked = sorted(secret for secret in secrets_ if secret in log)
+    assert not leaked, f"{len(leaked)} secret value(s) appear in the local stack's log"
+    for marker in ("X-Amz-Signature", "X-Amz-Credential", "Signature="):
+        assert marker not in log, f"a presigned URL ({marker}) appears in the local stack's log"
 
 
 @pytest.fixture(scope="session")
@@ -130,6 +144,7 @@ def _user_factory(local_stack, admin):
         assert response.status_code == 201, response.text
         created = response.json()
         api = Api(local_stack["base_url"], created["api_token"])
+        local_stack["never_logged"].add(created["api_token"])
         api.user_id, api.token_id, api.token = (
             created["user_id"],
             created["token_id"],

@@ -74,9 +74,12 @@ def thousand_rows() -> tuple[bytes, int]:
     return out.getvalue().encode("utf-8"), total_seconds
 
 
-def test_a_thousand_row_csv_ends_partial_and_the_gdpr_zip_holds_exactly_its_entries(new_user):
+def test_a_thousand_row_csv_ends_partial_and_the_gdpr_zip_holds_exactly_its_entries(
+    new_user, local_stack
+):
     alice, bob = new_user(), new_user()
     content, expected_seconds = thousand_rows()
+    local_stack["never_logged"].update({"work item 500", "31/31/2024 09:00:00"})
 
     grant = alice.post("/api/import/csv/upload-url", json={"filename": "timesheet.csv"})
     assert grant.status_code == 200, grant.text

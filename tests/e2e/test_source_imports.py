@@ -27,9 +27,10 @@ def seconds_between(entry: dict) -> int:
 
 
 @pytest.fixture
-def toggl(fake_toggl):
+def toggl(fake_toggl, local_stack):
     """The fake Toggl with a fresh token and 400 entries over Jan-Apr 2024."""
     fake_toggl.token = "toggl-" + secrets.token_hex(16)
+    local_stack["never_logged"].add(fake_toggl.token)
     fake_toggl.entries = FakeToggl.generate_entries(400, "2024-01-01", 110, seed=7)
     fake_toggl.clear_requests()
     yield fake_toggl
@@ -37,8 +38,9 @@ def toggl(fake_toggl):
 
 
 @pytest.fixture
-def harvest(fake_harvest):
+def harvest(fake_harvest, local_stack):
     fake_harvest.token = "harvest-" + secrets.token_hex(16)
+    local_stack["never_logged"].add(fake_harvest.token)
     fake_harvest.entries = FakeHarvest.generate_entries(2300, "2024-03-01", 31, seed=3)
     fake_harvest.entries += FakeHarvest.generate_entries(
         60, "2024-04-01", 30, seed=4, first_id=3_000_000_001

@@ -179,20 +179,78 @@ def test_utf16_with_bom_is_decoded():
     assert entry.project_name == "Über"
 
 
-def test_a_row_with_bytes_invalid_in_utf8_fails_alone():
-    data = b"project_name,start_time,duration_hours\nGood,2024-01-01,1\n" + b"x" * 70_000 + b"\n"
-    data += b"Bad\xff\xfe,2024-01-01,1\nAlso good,2024-01-02,1\n"
+def test_windows_1252_bytes_after_the_first_block_are_still_read_as_text():
+    data = b"project_name,start_time,duration_hours\n" + b"Early,2024-01-01,1\n" * 5000
+    data += b"Caf\xe9,2024-01-02,1\n"
 
     items = read_bytes(data)
 
-    assert [type(item).__name__ for item in items] == [
-        "EntryDraft",
-        "RowFailure",
-        "RowFailure",
-        "EntryDraft",
+    assert len(items) == 5001
+    assert items[-1].project_name == "Café"
+
+
+def test_a_byte_that_is_text_in_no_encoding_fails_only_its_row():
+    data = b"project_name,start_time,duration_hours\nGood,2024-01-01,1\n"
+    data += b"Bad\x81,2024-01-01,1\nAlso good,2024-01-02,1\n"
+
+    good, bad, also_good = read_bytes(data)
+
+    assert (good.project_name, also_good.project_name) == ("Good", "Also good")
+    assert (bad.row, bad.problems[0].column) == (3, "project_name")
+    assert "not valid text" in bad.problems[0].message
+
+
+def test_an_unterminated_quote_fails_its_row_and_says_the_rest_was_swallowed():
+    text = (
+        "project_name,start_time,duration_hours,notes\n"
+        "A,2024-01-01 09:00:00,1,fine\n"
+        'B,2024-01-01 09:00:00,1,"unterminated\n'
+        "C,2024-01-01 09:00:00,1,ok\n"
+    )
+
+    good, bad = read(text)
+
+    assert good.project_name == "A"
+    assert bad.row == 3
+    assert bad.problems[0].message.startswith(
+        "A quoted value that starts in this row is never closed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0001-01-01 00:00:00", "The year must be between 1970 and 2100"),
+        ("2024-03-31 02:30:00", "This time does not exist in Europe/Berlin: the clocks skip it"),
+    ],
+)
+def test_impossible_moments_fail_their_row(value, message):
+    (failure,) = read(f"project_name,start_time,duration_hours\nP,{value},1\n", "Europe/Berlin")
+
+    assert [(p.column, p.value, p.message) for p in failure.problems] == [
+        ("start_time", value, message)
     ]
-    assert items[2].problems[0].column == "project_name"
-    assert "not valid text" in items[2].problems[0].message
+
+
+def test_the_autumn_hour_that_happens_twice_is_read_as_its_first_occurrence():
+    (entry,) = read(
+        "project_name,start_time,duration_hours\nP,2024-10-27 02:30:00,1\n", "Europe/Berlin"
+    )
+
+    assert entry.start == datetime(2024, 10, 27, 0, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", ["1_5", "\u0661\u0662", "1e3", "nan", "inf", "0x10", "1.5h"])
+def test_durations_must_be_plain_decimal_hours(value):
+    (failure,) = read(f"project_name,start_time,duration_hours\nP,2024-01-01,{value}\n")
+
+    assert failure.problems[0].message == "duration_hours must be a number of hours such as 1.5"
+
+
+def test_durations_are_whole_seconds_so_end_minus_start_is_the_duration():
+    (entry,) = read("project_name,start_time,duration_hours\nP,2024-01-01 09:00:00,0.0001\n")
+
+    assert (entry.duration_seconds, entry.end) == (0, datetime(2024, 1, 1, 9, tzinfo=UTC))
 
 
 def test_binary_files_are_refused_with_a_clear_message():

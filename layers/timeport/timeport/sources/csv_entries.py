@@ -6,7 +6,7 @@ the rows after it. A bad header rejects the whole file before anything is writte
 """
 
 import csv
-import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,6 +32,8 @@ TEMPLATE_CSV = (
     "Project A,Client A,Task 1,2024-01-01 09:00:00,2024-01-01 10:30:00,1.5,Meeting notes,meeting;planning,true\r\n"
     "Project B,Client B,,2024-01-01 14:00:00,2024-01-01 16:00:00,2.0,Development work,dev;coding,true\r\n"
 )
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2100
+_HOURS_PATTERN = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
 NAME_MAX_CHARS = 200
 NOTES_MAX_CHARS = 10_000
 MAX_DURATION_HOURS = 1_000
@@ -86,10 +88,16 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+class TimestampError(ValueError):
+    """A value that is no usable moment; the message says why, for the row's error."""
+
+
 def parse_timestamp(value: str, zone: ZoneInfo) -> datetime:
     """Parse one of the guide's formats. Naive times are in `zone`; the result is UTC.
 
     DD/MM/YYYY is tried before MM/DD/YYYY, as the guide lists them, so 03/04/2024 is 3 April.
+    A local time that the clocks skip (the spring DST gap) is refused; one that happens twice
+    (the autumn change) is read as its first occurrence.
     """
     try:
         moment = datetime.fromisoformat(value)
@@ -102,9 +110,17 @@ def parse_timestamp(value: str, zone: ZoneInfo) -> datetime:
             except ValueError:
                 continue
         if moment is None:
-            raise
+            raise TimestampError(f"Not a date and time: {_DATE_HELP}") from None
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise TimestampError(f"The year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
+        local = moment.replace(tzinfo=zone)
+        utc = local.astimezone(UTC)
+        # Only near a DST change do the two folds differ; only then is the round trip needed.
+        shifts = local.utcoffset() != local.replace(fold=1).utcoffset()
+        if shifts and utc.astimezone(zone).replace(tzinfo=None) != moment:
+            raise TimestampError(f"This time does not exist in {zone.key}: the clocks skip it")
+        return utc
     return moment.astimezone(UTC)
 
 
@@ -131,7 +147,8 @@ class CsvEntryReader:
             raise FileRejected("The file has no header row: the first line must name the columns")
         delimiter = sniff_delimiter(first_line)
         csv.field_size_limit(FIELD_MAX_CHARS)
-        self._records = csv.reader(_chain_first(first_line, text), delimiter=delimiter)
+        # strict: a quote that never closes is an error, not the rest of the file in one cell.
+        self._records = csv.reader(_chain_first(first_line, text), delimiter=delimiter, strict=True)
         header = next(self._records)
         self._columns = self._map_header(header)
         self._positions = tuple(self._columns.get(name, -1) for name in COLUMNS)
@@ -169,9 +186,7 @@ class CsvEntryReader:
             except StopIteration:
                 return
             except csv.Error as error:
-                yield RowFailure(
-                    row_number, [RowProblem(None, None, f"Unreadable CSV record: {error}")]
-                )
+                yield RowFailure(row_number, [RowProblem(None, None, _describe_csv_error(error))])
                 continue
             if any(record):
                 yield self._parse(row_number, record)
@@ -219,13 +234,13 @@ class CsvEntryReader:
                     "project_name", project_name[:100], f"Longer than {NAME_MAX_CHARS} characters"
                 )
             )
-        client_name = client_name or project_name
         if len(client_name) > NAME_MAX_CHARS:
             problems.append(
                 RowProblem(
                     "client_name", client_name[:100], f"Longer than {NAME_MAX_CHARS} characters"
                 )
             )
+        client_name = client_name or project_name
         task_name = task_name or None
         if task_name and len(task_name) > NAME_MAX_CHARS:
             problems.append(
@@ -243,7 +258,7 @@ class CsvEntryReader:
         if end is None and duration_text:
             hours = _parse_hours(duration_text, problems)
             if start is not None and hours is not None:
-                end = start + timedelta(hours=hours)
+                end = start + timedelta(seconds=round(hours * 3600))
 
         notes = notes or None
         if notes and len(notes) > NOTES_MAX_CHARS:
@@ -279,43 +294,34 @@ class CsvEntryReader:
             return None
         try:
             return parse_timestamp(value, self._zone)
-        except ValueError:
-            problems.append(RowProblem(column, value[:100], f"Not a date and time: {_DATE_HELP}"))
+        except TimestampError as error:
+            problems.append(RowProblem(column, value[:100], str(error)))
             return None
 
 
 def _parse_hours(text: str, problems: list[RowProblem]) -> float | None:
-    candidate = text.replace(",", ".") if "." not in text else text
-    try:
-        hours = float(candidate)
-    except ValueError:
-        problems.append(
-            RowProblem(
-                "duration_hours", text[:100], "duration_hours must be a number of hours such as 1.5"
-            )
-        )
-        return None
-    if not math.isfinite(hours):
-        problems.append(
-            RowProblem(
-                "duration_hours", text[:100], "duration_hours must be a number of hours such as 1.5"
-            )
-        )
-    elif hours < 0:
-        problems.append(
-            RowProblem("duration_hours", text[:100], "duration_hours must not be negative")
-        )
-    elif hours > MAX_DURATION_HOURS:
-        problems.append(
-            RowProblem(
-                "duration_hours",
-                text[:100],
-                f"duration_hours is more than {MAX_DURATION_HOURS} hours",
-            )
-        )
+    """Plain decimal hours with a point or a comma; nothing else Python's float() accepts."""
+    if not _HOURS_PATTERN.fullmatch(text):
+        message = "duration_hours must be a number of hours such as 1.5"
     else:
-        return hours
+        hours = float(text.replace(",", "."))
+        if hours < 0:
+            message = "duration_hours must not be negative"
+        elif hours > MAX_DURATION_HOURS:
+            message = f"duration_hours is more than {MAX_DURATION_HOURS} hours"
+        else:
+            return hours
+    problems.append(RowProblem("duration_hours", text[:100], message))
     return None
+
+
+def _describe_csv_error(error: csv.Error) -> str:
+    if "unexpected end of data" in str(error):
+        return (
+            "A quoted value that starts in this row is never closed: this row and every row "
+            "after it were read as one value. Close the quote and import again"
+        )
+    return f"This row is not valid CSV ({error}); check its quotes"
 
 
 def _chain_first(first_line: str, rest: TextIO) -> Iterator[str]:

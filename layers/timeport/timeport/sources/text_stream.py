@@ -1,8 +1,10 @@
 """Turn a byte stream of unknown encoding into a text stream the csv module can read.
 
 The encoding is decided from the first block: a BOM wins, then UTF-8, then Windows-1252
-(what Excel writes on Western-European Windows). Bytes that do not decode become U+FFFD, so
-a bad byte fails its row instead of the whole file.
+(what Excel writes on Western-European Windows). A UTF-8 file may still hold Windows-1252
+bytes further on (the first accent after the first block, or pasted text): those bytes are
+read as Windows-1252 too. A byte that is text in neither becomes U+FFFD, so it fails its row
+instead of the whole file.
 """
 
 import codecs
@@ -12,6 +14,15 @@ from typing import BinaryIO
 from timeport.errors import FileRejected
 
 SNIFF_BYTES = 64 * 1024
+FALLBACK_ERRORS = "timeport-cp1252-fallback"
+
+
+def _read_as_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
+    text = error.object[error.start : error.end].decode("cp1252", errors="replace")
+    return text, error.end
+
+
+codecs.register_error(FALLBACK_ERRORS, _read_as_cp1252)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -62,7 +73,8 @@ def open_text(source: BinaryIO) -> tuple[io.TextIOWrapper, str]:
         raise FileRejected("The file is empty: it needs a header row and at least one data row")
     encoding = detect_encoding(head)
     raw = _PrefixedStream(head, source)
+    errors = FALLBACK_ERRORS if encoding == "utf-8" else "replace"
     text = io.TextIOWrapper(
-        io.BufferedReader(raw, 1024 * 1024), encoding=encoding, errors="replace", newline=""
+        io.BufferedReader(raw, 1024 * 1024), encoding=encoding, errors=errors, newline=""
     )
     return text, encoding

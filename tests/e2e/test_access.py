@@ -74,3 +74,45 @@ def test_unknown_routes_answer_404(local_stack):
     response = requests.get(local_stack["base_url"] + "/api/nowhere", timeout=10)
 
     assert (response.status_code, response.json()) == (404, {"message": "Not Found"})
+
+
+@pytest.mark.parametrize("job_id", ["imp_%00", "imp_'%22", "imp_%F0%9F%98%80", "imp_%ff"])
+def test_ids_the_router_cannot_match_answer_404_not_500(new_user, job_id):
+    response = new_user().get(f"/api/import/status/{job_id}")
+
+    assert (response.status_code, response.json()) == (404, {"error": "Not found"})
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status", "error"),
+    [
+        ({}, b'{"format": "zip"}', 415, "Send the body as application/json"),
+        (
+            {"Content-Type": "text/plain"},
+            b'{"format": "zip"}',
+            415,
+            "Send the body as application/json",
+        ),
+        ({"Content-Type": "application/json"}, b"\xff", 400, "The body is not valid JSON in UTF-8"),
+        (
+            {"Content-Type": "application/json"},
+            b"[" * 100_000 + b"]" * 100_000,
+            400,
+            "The body is not",
+        ),
+        (
+            {"Content-Type": "application/json"},
+            b'{"format": "zip"',
+            400,
+            "The body is not valid JSON: Expecting",
+        ),
+    ],
+)
+def test_unreadable_bodies_get_a_4xx_that_says_what_to_send(new_user, headers, body, status, error):
+    user = new_user()
+    user.session.headers.pop("Content-Type", None)
+
+    response = user.post("/api/export/gdpr", data=body, headers=headers)
+
+    assert response.status_code == status
+    assert response.json()["error"].startswith(error)

@@ -5,7 +5,11 @@ import json
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from timeport.domain.users import Caller
 from timeport.errors import Forbidden, TimeportError
@@ -23,12 +27,36 @@ def json_response(status_code: int, body: dict, headers: dict | None = None) -> 
 
 
 def _describe(error: dict) -> str:
+    if error.get("type") == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error", "it cannot be parsed")
+        return f"The body is not valid JSON: {reason} (character {error['loc'][-1]})"
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
     return f"{location}: {error.get('msg', 'invalid value')}"
 
 
-def create_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+_BODY_TYPES = ("application/json", "multipart/form-data")
+_UNSUPPORTED_TYPE = "Send the body as application/json (or multipart/form-data for file uploads)"
+
+
+class TimeportResolver(APIGatewayHttpResolver):
+    """The HTTP API resolver, refusing a body in an unknown format before anything parses it:
+    validation would otherwise read form-encoded JSON as one strange field name."""
+
+    def resolve(self, event: dict, context) -> dict:
+        headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+        content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+        if event.get("body") and content_type not in _BODY_TYPES:
+            return {
+                "statusCode": 415,
+                "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                "body": json.dumps({"error": _UNSUPPORTED_TYPE}),
+                "isBase64Encoded": False,
+            }
+        return super().resolve(event, context)
+
+
+def create_app() -> TimeportResolver:
+    app = TimeportResolver(enable_validation=True)
 
     @app.exception_handler(TimeportError)
     def handle_domain_error(error: TimeportError) -> Response:
@@ -41,9 +69,21 @@ def create_app() -> APIGatewayHttpResolver:
             400, {"error": "; ".join(details) or "The request is not valid", "details": details}
         )
 
+    @app.exception_handler(NotFoundError)
+    def handle_no_route(error: NotFoundError) -> Response:
+        return json_response(404, {"error": "Not found"})
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def handle_unsupported_type(error: RequestUnsupportedContentType) -> Response:
+        return json_response(415, {"error": _UNSUPPORTED_TYPE})
+
+    @app.exception_handler([UnicodeDecodeError, RecursionError])
+    def handle_unreadable_body(error: Exception) -> Response:
+        return json_response(400, {"error": "The body is not valid JSON in UTF-8"})
+
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response:
-        logger.exception("Unhandled error")
+        logger.error("Unhandled error", exc_info=error)
         return json_response(
             500, {"error": "Internal error; try again, and report it if it persists"}
         )

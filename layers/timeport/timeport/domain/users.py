@@ -5,16 +5,14 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from functools import lru_cache
+from zoneinfo import available_timezones
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import PutError
 
 from timeport.clock import utc_now
 from timeport.errors import BadRequest, Conflict, NotFound
 from timeport.ids import new_id
-from timeport.settings import get_settings
 from timeport.storage.models import (
     TokenIdRecord,
     TokenRecord,
@@ -64,14 +62,17 @@ def is_well_formed_token(token: str) -> bool:
     return bool(_TOKEN_PATTERN.match(token))
 
 
+_NOT_PLACES = frozenset({"Factory", "localtime", "posixrules"})
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones()) - _NOT_PLACES
+
+
 def validate_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise BadRequest(
-            f"timezone: '{name}' is not an IANA time zone name such as Europe/Berlin"
-        ) from error
-    if name not in available_timezones() and name != "UTC":
+    """An IANA name of a place (tzdata's 'Factory' and 'localtime' are not places)."""
+    if name not in _zone_names():
         raise BadRequest(f"timezone: '{name}' is not an IANA time zone name such as Europe/Berlin")
     return name
 
@@ -79,7 +80,10 @@ def validate_timezone(name: str) -> str:
 def create_user(
     username: str, email: str, role: str = "user", timezone: str = "UTC", token: str | None = None
 ) -> NewUser:
-    """Create a user and their first API token. `token` fixes the token's value (local stack only)."""
+    """Create a user and their first API token. `token` fixes the token's value (local stack only).
+
+    Plain conditional puts rather than one transaction: the username claim is the only item
+    that can conflict, and it is written first."""
     if not _USERNAME_PATTERN.match(username):
         raise BadRequest(
             "username: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -114,18 +118,30 @@ def create_user(
     token_index = TokenIdRecord(
         pk=f"TOKENID#{token_id}", sk="TOKENID", token_hash=token_hash, user_id=user_id
     )
+    _claim_username(claim, username)
     try:
-        with TransactWrite(connection=Connection(region=get_settings().region)) as transaction:
-            transaction.save(claim, condition=UsernameClaim.pk.does_not_exist())
-            transaction.save(profile)
-            transaction.save(token_record, condition=TokenRecord.pk.does_not_exist())
-            transaction.save(token_index)
-    except TransactWriteError as error:
-        reasons = error.cancellation_reasons or []
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
-            raise Conflict(f"username: '{username}' is already taken") from error
+        profile.save()
+        token_record.save(condition=TokenRecord.pk.does_not_exist())
+        token_index.save()
+    except PutError:
+        # Leave nothing half-made: the username becomes free again for the next attempt.
+        for record in (token_index, token_record, profile, claim):
+            record.delete()
         raise
     return NewUser(user_id=user_id, username=username, api_token=token, token_id=token_id)
+
+
+def _claim_username(claim: UsernameClaim, username: str) -> None:
+    """Reserve the name with a conditional put. A retried put that finds our own claim (the
+    first attempt did land) is not a conflict."""
+    try:
+        claim.save(condition=UsernameClaim.pk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        holder = UsernameClaim.get(claim.pk, claim.sk, consistent_read=True)
+        if holder.user_id != claim.user_id:
+            raise Conflict(f"username: '{username}' is already taken") from error
 
 
 def revoke_token(token_id: str) -> str:
@@ -135,9 +151,9 @@ def revoke_token(token_id: str) -> str:
         index = TokenIdRecord.get(f"TOKENID#{token_id}", "TOKENID", consistent_read=True)
     except TokenIdRecord.DoesNotExist as error:
         raise NotFound(f"No token with id '{token_id}'") from error
-    with TransactWrite(connection=Connection(region=get_settings().region)) as transaction:
-        transaction.delete(TokenRecord(f"TOKEN#{index.token_hash}", "TOKEN"))
-        transaction.delete(index)
+    # The token first: once it is gone nobody can use it, whatever happens to the index item.
+    TokenRecord(f"TOKEN#{index.token_hash}", "TOKEN").delete()
+    index.delete()
     return index.user_id
 
 

@@ -13,6 +13,8 @@ from timeport.storage.files import csv_upload_key, presigned_upload, put_bytes
 from timeport.storage.models import JobRecord
 
 CSV_CONTENT_TYPE = "text/csv"
+# Control, format (such as right-to-left overrides), line and paragraph separators.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 FILENAME_MAX_CHARS = 255
 
 
@@ -21,8 +23,8 @@ def clean_csv_filename(filename: str | None) -> str:
     if not filename or not filename.strip():
         raise BadRequest("No file provided: send the CSV in the field 'file'")
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if any(unicodedata.category(char) == "Cc" for char in name):
-        raise BadRequest("filename: must not contain control characters")
+    if any(unicodedata.category(char) in _INVISIBLE for char in name):
+        raise BadRequest("filename: must not contain control or invisible formatting characters")
     if len(name) > FILENAME_MAX_CHARS:
         raise BadRequest(f"filename: longer than {FILENAME_MAX_CHARS} characters")
     if not name.lower().endswith(".csv") or name.lower() == ".csv":

@@ -1,14 +1,16 @@
 """The CSV import worker against moto: counts, idempotence, crash and resume, shared names."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 
+from timeport.clock import utc_now
 from timeport.domain.catalog import list_clients, list_projects, list_tasks
 from timeport.domain.entries import list_entries
 from timeport.domain.users import Caller, create_user
-from timeport.jobs import csv_import
-from timeport.jobs.csv_uploads import accept_csv_file
+from timeport.jobs import csv_import, records
+from timeport.jobs.csv_uploads import accept_csv_file, start_csv_upload
 from timeport.jobs.imports import import_status
 from timeport.jobs.records import ImportProgress
 from timeport.storage.files import parse_csv_upload_key
@@ -143,3 +145,18 @@ def test_two_imports_at_once_create_each_client_project_and_task_once(aws):
     assert len(list(list_projects(caller.user_id))) == 1
     assert len(list(list_clients(caller.user_id))) == 1
     assert len(list(list_tasks(caller.user_id))) == 1
+
+
+def test_an_upload_url_never_used_shows_as_failed_once_it_has_expired(aws, monkeypatch):
+    caller = make_caller()
+    started = start_csv_upload(caller, "later.csv", aws)
+    assert import_status(caller, started["import_id"])["status"] == "pending"
+
+    later = utc_now() + timedelta(seconds=900) + records.UPLOAD_GRACE + timedelta(seconds=1)
+    monkeypatch.setattr(records, "utc_now", lambda: later)
+
+    status = import_status(caller, started["import_id"])
+    assert (status["status"], status["error_message"]) == (
+        "failed",
+        "No file was uploaded before the upload URL expired; ask for a new one",
+    )

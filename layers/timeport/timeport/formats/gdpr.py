@@ -4,6 +4,7 @@ rather than held in memory."""
 
 import io
 import json
+import time
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -80,19 +81,26 @@ def write_json(document: GdprDocument, stream) -> int:
 def write_zip(document: GdprDocument, stream) -> int:
     """Write export.json plus a CSV (UTF-8 with BOM) per non-empty section; returns the record count."""
     with zipfile.ZipFile(stream, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("export.json", mode="w", force_zip64=True) as member:
+        with archive.open(_member("export.json"), mode="w", force_zip64=True) as member:
             records = write_json(document, member)
         for name, rows in document.sections.items():
             iterator = iter(rows())
             first = next(iterator, None)
             if first is None:
                 continue
-            with archive.open(f"{name}.csv", mode="w", force_zip64=True) as member:
+            with archive.open(_member(f"{name}.csv"), mode="w", force_zip64=True) as member:
                 text = io.TextIOWrapper(member, encoding="utf-8-sig", newline="")
                 write_rows(text, CSV_COLUMNS[name], _prepend(first, iterator))
                 text.flush()
                 text.detach()
     return records
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    """A member dated now (zipfile's default for streamed members is 1980-01-01)."""
+    info = zipfile.ZipInfo(name, date_time=time.gmtime()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
 
 
 def _prepend(first, rest):

@@ -12,7 +12,7 @@ from timeport.domain.catalog import Catalog
 from timeport.domain.entries import entry_from_draft
 from timeport.domain.users import get_user
 from timeport.errors import FileRejected
-from timeport.jobs.records import FAILED, ImportProgress, fail_job, release_lease, take_job
+from timeport.jobs.records import FAILED, ImportProgress, release_lease, take_job
 from timeport.settings import get_settings
 from timeport.sources.csv_entries import CsvEntryReader, RowFailure
 from timeport.sources.text_stream import open_text
@@ -44,9 +44,13 @@ def import_csv_object(user_id: str, import_id: str, key: str, s3_client=None) ->
             "CSV import interrupted", extra={"import_id": import_id, "attempt": job.attempt}
         )
         if job.attempt >= MAX_ATTEMPTS:
-            fail_job(
-                job,
-                f"The import stopped on an internal error {job.attempt} times; reference {import_id}",
+            # The counts say what this last attempt wrote, so they match the stored entries.
+            progress.save(
+                status=FAILED,
+                error_message=(
+                    f"The import stopped on an internal error {job.attempt} times; rows up to "
+                    f"the counts shown are stored. Reference {import_id}"
+                ),
             )
             return FAILED
         release_lease(job)

@@ -200,11 +200,23 @@ def is_expired(job: JobRecord, now: datetime | None = None) -> bool:
     return job.expires_at is not None and (now or utc_now()) >= job.expires_at
 
 
+UPLOAD_GRACE = timedelta(hours=1)
+
+
+def _never_uploaded(job: JobRecord) -> bool:
+    """A CSV job whose upload URL expired (plus time for a slow upload) without a file."""
+    if job.job_type != "csv" or job.status != PENDING:
+        return False
+    deadline = job.created_at + timedelta(seconds=get_settings().upload_url_ttl_seconds)
+    return utc_now() > deadline + UPLOAD_GRACE
+
+
 def import_view(job: JobRecord) -> dict:
+    abandoned = _never_uploaded(job)
     return {
         "id": job.job_id,
         "import_type": job.job_type,
-        "status": job.status,
+        "status": FAILED if abandoned else job.status,
         "source_file": job.source_file,
         "total_records": job.total_records,
         "successful_records": job.successful_records,
@@ -215,7 +227,11 @@ def import_view(job: JobRecord) -> dict:
         "waiting_for": job.waiting_for,
         "errors": [error.as_dict() for error in job.errors],
         "errors_omitted": job.errors_omitted,
-        "error_message": job.error_message,
+        "error_message": (
+            "No file was uploaded before the upload URL expired; ask for a new one"
+            if abandoned
+            else job.error_message
+        ),
         "created_at": iso(job.created_at),
         "started_at": iso(job.started_at),
         "completed_at": iso(job.completed_at),

@@ -16,6 +16,7 @@ from timeport.jobs.records import FAILED, ImportProgress, release_lease, take_jo
 from timeport.settings import get_settings
 from timeport.sources.csv_entries import CsvEntryReader, RowFailure
 from timeport.sources.text_stream import open_text
+from timeport.storage.batches import BatchWriter
 from timeport.storage.files import open_object
 from timeport.storage.models import JobRecord, TimeEntryRecord
 
@@ -82,7 +83,7 @@ def _import_rows(job: JobRecord, key: str, progress: ImportProgress, s3_client) 
     )
     catalog = Catalog(job.user_id)
     created_at = utc_now()
-    with TimeEntryRecord.batch_write() as batch:
+    with BatchWriter(TimeEntryRecord) as batch:
         for item in reader:
             if isinstance(item, RowFailure):
                 progress.row_failed(item.row, item.problems)

@@ -33,6 +33,7 @@ from timeport.settings import get_settings
 from timeport.sources.harvest import HarvestClient
 from timeport.sources.remote import SourceBusy, SourceRejected, SourceUnavailable
 from timeport.sources.toggl import TogglClient, TogglCursor
+from timeport.storage.batches import BatchWriter
 from timeport.storage.credentials import delete_token, load_token, save_token
 from timeport.storage.models import JobRecord, TimeEntryRecord
 
@@ -214,7 +215,7 @@ def _write_page(job: JobRecord, entries, cursor: dict) -> None:
     done = cursor["done_in_page"]
     while done < len(entries):
         batch = entries[done : done + WRITE_BATCH]
-        with TimeEntryRecord.batch_write() as writer:
+        with BatchWriter(TimeEntryRecord) as writer:
             for entry in batch:
                 writer.save(entry_from_source(entry, job, catalog, created_at))
         done += len(batch)

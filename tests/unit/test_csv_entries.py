@@ -261,3 +261,10 @@ def test_binary_files_are_refused_with_a_clear_message():
 def test_an_empty_file_is_refused():
     with pytest.raises(FileRejected, match="empty"):
         open_text(io.BytesIO(b""))
+
+
+def test_a_header_with_an_unclosed_quote_rejects_the_file():
+    with pytest.raises(
+        FileRejected, match=r"^The header row is not valid CSV \(unexpected end of data\)"
+    ):
+        read_bytes(b'"')

@@ -149,7 +149,12 @@ class CsvEntryReader:
         csv.field_size_limit(FIELD_MAX_CHARS)
         # strict: a quote that never closes is an error, not the rest of the file in one cell.
         self._records = csv.reader(_chain_first(first_line, text), delimiter=delimiter, strict=True)
-        header = next(self._records)
+        try:
+            header = next(self._records)
+        except (csv.Error, StopIteration) as error:
+            raise FileRejected(
+                f"The header row is not valid CSV ({error}); check its quotes"
+            ) from error
         self._columns = self._map_header(header)
         self._positions = tuple(self._columns.get(name, -1) for name in COLUMNS)
         self._width = max(self._positions) + 1

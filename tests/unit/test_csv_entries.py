@@ -268,3 +268,30 @@ def test_a_header_with_an_unclosed_quote_rejects_the_file():
         FileRejected, match=r"^The header row is not valid CSV \(unexpected end of data\)"
     ):
         read_bytes(b'"')
+
+
+def test_a_line_too_long_to_read_fails_alone_and_memory_stays_bounded():
+    data = b"project_name,start_time,duration_hours\nA,2024-01-01,1\n"
+    data += b"B" * 3_500_000 + b"\nC,2024-01-02,1\n"
+
+    first, too_long, last = read_bytes(data)
+
+    assert (first.project_name, last.project_name, last.row) == ("A", "C", 4)
+    assert (too_long.row, too_long.problems[0].message) == (
+        3,
+        "The line is longer than 1,000,000 characters; it was skipped",
+    )
+
+
+def test_a_row_with_too_many_cells_fails_alone():
+    wide = "P,2024-01-01,1" + ",x" * 2000
+
+    good, bad = read(f"project_name,start_time,duration_hours\nP,2024-01-01,1\n{wide}\n")
+
+    assert good.row == 2
+    assert bad.problems[0].message == "The row has 2,003 cells; at most 1,000 are read"
+
+
+def test_a_header_too_long_to_read_rejects_the_file():
+    with pytest.raises(FileRejected, match="header row is longer than 1,000,000 characters"):
+        read_bytes(b"x" * 1_200_000)

@@ -38,6 +38,10 @@ NAME_MAX_CHARS = 200
 NOTES_MAX_CHARS = 10_000
 MAX_DURATION_HOURS = 1_000
 FIELD_MAX_CHARS = 100_000
+LINE_MAX_CHARS = 1_000_000
+COLUMNS_MAX = 1_000
+# Stands in for a line too long to read: the csv module sees one cell holding it.
+_TOO_LONG = "\x00timeport:line-too-long\x00"
 _DAY_FIRST_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
 _MONTH_FIRST_FORMATS = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 _TRUE = frozenset({"", "true", "yes", "y", "1"})
@@ -142,13 +146,16 @@ class CsvEntryReader:
 
     def __init__(self, text: TextIO, timezone: str):
         self._zone = ZoneInfo(timezone)
-        first_line = text.readline()
+        first_line = text.readline(LINE_MAX_CHARS)
+        if len(first_line) == LINE_MAX_CHARS and not first_line.endswith(("\n", "\r")):
+            raise FileRejected(f"The header row is longer than {LINE_MAX_CHARS:,} characters")
         if not first_line.strip():
             raise FileRejected("The file has no header row: the first line must name the columns")
         delimiter = sniff_delimiter(first_line)
         csv.field_size_limit(FIELD_MAX_CHARS)
         # strict: a quote that never closes is an error, not the rest of the file in one cell.
-        self._records = csv.reader(_chain_first(first_line, text), delimiter=delimiter, strict=True)
+        lines = _chain_first(first_line, _bounded_lines(text))
+        self._records = csv.reader(lines, delimiter=delimiter, strict=True)
         try:
             header = next(self._records)
         except (csv.Error, StopIteration) as error:
@@ -193,7 +200,13 @@ class CsvEntryReader:
             except csv.Error as error:
                 yield RowFailure(row_number, [RowProblem(None, None, _describe_csv_error(error))])
                 continue
-            if any(record):
+            if record == [_TOO_LONG]:
+                message = f"The line is longer than {LINE_MAX_CHARS:,} characters; it was skipped"
+                yield RowFailure(row_number, [RowProblem(None, None, message)])
+            elif len(record) > COLUMNS_MAX:
+                message = f"The row has {len(record):,} cells; at most {COLUMNS_MAX:,} are read"
+                yield RowFailure(row_number, [RowProblem(None, None, message)])
+            elif any(record):
                 yield self._parse(row_number, record)
 
     def _cells(self, record: list[str]) -> list[str]:
@@ -327,6 +340,21 @@ def _describe_csv_error(error: csv.Error) -> str:
             "after it were read as one value. Close the quote and import again"
         )
     return f"This row is not valid CSV ({error}); check its quotes"
+
+
+def _bounded_lines(text: TextIO) -> Iterator[str]:
+    """The file's lines, none longer than LINE_MAX_CHARS: a longer one is read past in pieces
+    (so memory stays bounded) and replaced by a marker the reader reports as a row error."""
+    while True:
+        line = text.readline(LINE_MAX_CHARS)
+        if not line:
+            return
+        if len(line) == LINE_MAX_CHARS and not line.endswith(("\n", "\r")):
+            while line and not line.endswith(("\n", "\r")):
+                line = text.readline(LINE_MAX_CHARS)
+            yield _TOO_LONG + "\n"
+            continue
+        yield line
 
 
 def _chain_first(first_line: str, rest: TextIO) -> Iterator[str]:

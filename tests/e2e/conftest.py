@@ -5,6 +5,7 @@ import secrets
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,18 @@ def new_user(local_stack, admin):
         return api
 
     return create
+
+
+@pytest.fixture
+def app_clock(local_stack):
+    """Moves the local stack's clock (its /_local/clock route) and puts it back afterwards."""
+    url = local_stack["base_url"] + "/_local/clock"
+
+    def move(**delta) -> str:
+        seconds = timedelta(**delta).total_seconds()
+        response = requests.post(url, json={"offset_seconds": seconds}, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()["now"]
+
+    yield move
+    requests.post(url, json={"offset_seconds": 0}, timeout=10)

@@ -18,6 +18,7 @@ class Settings:
     upload_url_ttl_seconds: int = 900
     download_url_ttl_seconds: int = 300
     file_retention_days: int = 7
+    backup_retention_days: int = 30
     max_direct_upload_bytes: int = 4 * 1024 * 1024
     csv_max_bytes: int = 1024 * 1024 * 1024
     worker_lease_seconds: int = 900
@@ -35,5 +36,6 @@ def get_settings() -> Settings:
         upload_url_ttl_seconds=int(env.get("TIMEPORT_UPLOAD_URL_TTL_SECONDS", "900")),
         download_url_ttl_seconds=int(env.get("TIMEPORT_DOWNLOAD_URL_TTL_SECONDS", "300")),
         file_retention_days=int(env.get("TIMEPORT_FILE_RETENTION_DAYS", "7")),
+        backup_retention_days=int(env.get("TIMEPORT_BACKUP_RETENTION_DAYS", "30")),
         worker_lease_seconds=int(env.get("TIMEPORT_WORKER_LEASE_SECONDS", "900")),
     )

@@ -1,4 +1,8 @@
-"""What every export shares: status, history and the download hand-off."""
+"""What every export shares: the plan a worker follows, status, history and the download."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
 
 from timeport.domain.users import Caller
 from timeport.errors import Conflict, Gone
@@ -13,6 +17,16 @@ from timeport.jobs.records import (
     retention_days,
 )
 from timeport.storage.files import presigned_download
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """Where an export's file goes and how it is written: `write(stream)` writes the whole file
+    to a byte stream and returns the number of records in it."""
+
+    key: str
+    content_type: str
+    write: Callable[[BinaryIO], int]
 
 
 def export_status(caller: Caller, export_id: str) -> dict:

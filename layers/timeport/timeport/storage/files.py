@@ -1,9 +1,11 @@
 """Files in the private bucket: keys, presigned URLs and a streaming multipart writer.
 
-| prefix        | holds                         | expires (bucket lifecycle) |
-| ------------- | ----------------------------- | -------------------------- |
-| uploads/csv/  | CSV files waiting for import  | 7 days                     |
-| exports/      | finished exports              | 7 days                     |
+| prefix           | holds                                   | expires (bucket lifecycle)   |
+| ---------------- | --------------------------------------- | ---------------------------- |
+| uploads/csv/     | CSV files waiting for import            | FileRetentionDays (7)        |
+| uploads/restore/ | backup files uploaded for a restore     | FileRetentionDays (7)        |
+| exports/         | finished exports                        | FileRetentionDays (7)        |
+| backups/         | admin backups and pre-restore backups   | BackupRetentionDays (30)     |
 """
 
 import io
@@ -39,6 +41,25 @@ def parse_csv_upload_key(key: str) -> tuple[str, str] | None:
 
 def export_key(user_id: str, export_id: str, filename: str) -> str:
     return f"exports/{user_id}/{export_id}/{filename}"
+
+
+def backup_key(user_id: str, export_id: str, filename: str) -> str:
+    return f"backups/{user_id}/{export_id}/{filename}"
+
+
+def restore_upload_key(user_id: str, upload_id: str) -> str:
+    return f"uploads/restore/{user_id}/{upload_id}.jsonl.gz"
+
+
+def object_size(key: str, s3_client=None) -> int | None:
+    """The object's size in bytes, or None when there is no such object."""
+    s3_client = s3_client or default_s3_client()
+    try:
+        return s3_client.head_object(Bucket=get_settings().bucket, Key=key)["ContentLength"]
+    except s3_client.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
 
 
 def presigned_upload(key: str, content_type: str, s3_client=None) -> str:

@@ -140,7 +140,9 @@ def test_a_thousand_row_csv_ends_partial_and_the_gdpr_zip_holds_exactly_its_entr
 
 def test_uploading_again_to_the_same_url_imports_nothing_twice(new_user):
     user = new_user()
-    content = b"project_name,start_time,duration_hours\nP,2024-01-01 09:00,1\nP,2024-01-02 09:00,2\n"
+    content = (
+        b"project_name,start_time,duration_hours\nP,2024-01-01 09:00,1\nP,2024-01-02 09:00,2\n"
+    )
     upload = user.post("/api/import/csv/upload-url", json={"filename": "twice.csv"}).json()
     requests.put(upload["upload_url"], data=content, headers=upload["headers"], timeout=30)
     first = user.wait_for(f"/api/import/status/{upload['import_id']}")

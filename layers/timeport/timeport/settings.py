@@ -15,6 +15,7 @@ class Settings:
     bucket: str
     region: str
     export_worker_function: str
+    restore_worker_function: str = ""
     upload_url_ttl_seconds: int = 900
     download_url_ttl_seconds: int = 300
     file_retention_days: int = 7
@@ -33,6 +34,7 @@ def get_settings() -> Settings:
         bucket=env["TIMEPORT_BUCKET"],
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         export_worker_function=env.get("TIMEPORT_EXPORT_WORKER_FUNCTION", ""),
+        restore_worker_function=env.get("TIMEPORT_RESTORE_WORKER_FUNCTION", ""),
         upload_url_ttl_seconds=int(env.get("TIMEPORT_UPLOAD_URL_TTL_SECONDS", "900")),
         download_url_ttl_seconds=int(env.get("TIMEPORT_DOWNLOAD_URL_TTL_SECONDS", "300")),
         file_retention_days=int(env.get("TIMEPORT_FILE_RETENTION_DAYS", "7")),

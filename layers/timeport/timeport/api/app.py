@@ -22,7 +22,7 @@ def json_response(status_code: int, body: dict, headers: dict | None = None) -> 
     )
 
 
-def _describe(error: dict) -> str:
+def describe(error: dict) -> str:
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
     return f"{location}: {error.get('msg', 'invalid value')}"
 
@@ -36,7 +36,7 @@ def create_app() -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestValidationError)
     def handle_invalid_request(error: RequestValidationError) -> Response:
-        details = [_describe(item) for item in error.errors()]
+        details = [describe(item) for item in error.errors()]
         return json_response(
             400, {"error": "; ".join(details) or "The request is not valid", "details": details}
         )

@@ -64,3 +64,7 @@ class ExportFilters(_Body):
 class FilteredExportRequest(_Body):
     format: Literal["json", "csv", "xlsx"] = "json"
     filters: ExportFilters = Field(default_factory=ExportFilters)
+
+
+class RestoreRequest(_Body):
+    upload_key: str = Field(min_length=1, max_length=300)

@@ -10,7 +10,8 @@ line is one record of one of those sections:
 
     {"section": "time_entries", "record": {"entry_id": "...", "user_id": "...", ...}}
 
-The fields of each section are the models below; times are UTC, `YYYY-MM-DDTHH:MM:SSZ`. A
+The fields of each section are the models below; times are UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ`
+(the fraction may be left out). A
 restore replaces exactly the sections named in the header, so a file may hold only some of
 them. Sections the service does not hold yet (expenses, comments, settings, invoices,
 payments) are written with 0 records so that the shape stays the same when they arrive. API
@@ -23,9 +24,19 @@ every gzip reader, including `gunzip` and Python's gzip module, reads them as on
 import gzip
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated, BinaryIO, Literal
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
 
 from timeport.formats.gdpr import dumps
 
@@ -36,7 +47,23 @@ NOT_HELD_SECTIONS = ("expenses", "comments", "settings", "invoices", "payments")
 SECTIONS = HELD_SECTIONS + NOT_HELD_SECTIONS
 MAX_LINE_BYTES = 2 * 1024 * 1024
 
-Timestamp = Annotated[StrictStr, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]
+
+def _real_moment(text: str) -> str:
+    datetime.fromisoformat(text)
+    return text
+
+
+def _known_zone(name: str) -> str:
+    if name not in available_timezones() and name != "UTC":
+        raise ValueError(f"'{name}' is not an IANA time zone name")
+    return name
+
+
+Timestamp = Annotated[
+    StrictStr,
+    Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"),
+    AfterValidator(_real_moment),
+]
 Id = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 Text = Annotated[StrictStr, Field(max_length=100_000)]
@@ -52,7 +79,7 @@ class UserRow(_Record):
     username: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     email: Annotated[StrictStr, Field(min_length=3, max_length=320)]
     role: Literal["user", "admin"]
-    timezone: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    timezone: Annotated[StrictStr, AfterValidator(_known_zone)]
     created_at: Timestamp
 
 

@@ -11,6 +11,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import BinaryIO
 
 from timeport.clock import iso, utc_now
@@ -28,6 +29,13 @@ CONTENT_TYPE = "application/gzip"
 COPY_CHUNK_BYTES = 1024 * 1024
 
 
+def stamp(moment: datetime | None) -> str | None:
+    """A stored time to the microsecond, in UTC, so a restore gives back the very same item."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _user_ids() -> list[str]:
     return [profile.user_id for profile in list_users()]
 
@@ -40,7 +48,7 @@ def _users() -> Iterator[dict]:
             "email": profile.email,
             "role": profile.role,
             "timezone": profile.timezone,
-            "created_at": iso(profile.created_at),
+            "created_at": stamp(profile.created_at),
         }
 
 
@@ -51,7 +59,7 @@ def _clients() -> Iterator[dict]:
                 "user_id": user_id,
                 "client_id": client.client_id,
                 "name": client.name,
-                "created_at": iso(client.created_at),
+                "created_at": stamp(client.created_at),
             }
 
 
@@ -64,7 +72,7 @@ def _projects() -> Iterator[dict]:
                 "name": project.name,
                 "client_id": project.client_id,
                 "client_name": project.client_name,
-                "created_at": iso(project.created_at),
+                "created_at": stamp(project.created_at),
             }
 
 
@@ -76,7 +84,7 @@ def _tasks() -> Iterator[dict]:
                 "task_id": task.task_id,
                 "project_id": task.project_id,
                 "name": task.name,
-                "created_at": iso(task.created_at),
+                "created_at": stamp(task.created_at),
             }
 
 
@@ -92,15 +100,15 @@ def _time_entries() -> Iterator[dict]:
                 "client_name": entry.client_name,
                 "task_id": entry.task_id,
                 "task_name": entry.task_name,
-                "start_time": iso(entry.start_time),
-                "end_time": iso(entry.end_time),
+                "start_time": stamp(entry.start_time),
+                "end_time": stamp(entry.end_time),
                 "duration_seconds": int(entry.duration_seconds),
                 "notes": entry.notes,
                 "tags": list(entry.tags or []),
                 "billable": entry.billable,
                 "source": entry.source,
                 "import_id": entry.import_id,
-                "created_at": iso(entry.created_at),
+                "created_at": stamp(entry.created_at),
             }
 
 
@@ -133,10 +141,10 @@ def job_row(job: JobRecord) -> dict:
         "error_message": job.error_message,
         "filters": job.filters,
         "summary": job.summary,
-        "created_at": iso(job.created_at),
-        "started_at": iso(job.started_at),
-        "completed_at": iso(job.completed_at),
-        "expires_at": iso(job.expires_at),
+        "created_at": stamp(job.created_at),
+        "started_at": stamp(job.started_at),
+        "completed_at": stamp(job.completed_at),
+        "expires_at": stamp(job.expires_at),
     }
 
 
@@ -163,15 +171,18 @@ def current_records(section: str) -> Iterator[dict]:
     return reader() if reader else iter(())
 
 
-def write_backup(sections: list[str], stream: BinaryIO) -> int:
+def write_backup(sections: list[str], stream: BinaryIO, own_job: JobRecord | None = None) -> int:
     """Write a backup of `sections` (in the order of SECTIONS) to a byte stream; returns the
-    number of records."""
+    number of records. `own_job`, the job writing the file, is left out of it: the file could
+    only hold it half done."""
     counts: dict[str, int] = {}
     with tempfile.TemporaryFile(prefix="timeport-backup-") as spool:
         with gzip.GzipFile(fileobj=spool, mode="wb", mtime=0) as body:
             for section in (name for name in SECTIONS if name in sections):
                 counts[section] = 0
                 for record in current_records(section):
+                    if own_job and section == "jobs" and record["job_id"] == own_job.job_id:
+                        continue
                     body.write(record_line(section, record))
                     counts[section] += 1
         stream.write(gzip.compress(header_line(iso(utc_now()), counts), mtime=0))
@@ -207,5 +218,5 @@ def backup_plan(job: JobRecord) -> ExportPlan:
     return ExportPlan(
         key=backup_key(job.user_id, job.job_id, job.filename),
         content_type=CONTENT_TYPE,
-        write=lambda stream: write_backup(sections, stream),
+        write=lambda stream: write_backup(sections, stream, own_job=job),
     )

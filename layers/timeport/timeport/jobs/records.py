@@ -37,7 +37,7 @@ def retention_days(kind: str, job_type: str) -> int:
     return settings.file_retention_days
 
 
-def _expiry_actions(job: JobRecord, now: datetime) -> list:
+def expiry_actions(job: JobRecord, now: datetime) -> list:
     """expires_at and the TTL attribute on the same instant, counted from `now`."""
     expires_at = now + timedelta(days=retention_days(job.kind, job.job_type))
     return [JobRecord.expires_at.set(expires_at), JobRecord.expires_at_epoch.set(expires_at)]
@@ -178,7 +178,7 @@ class ImportProgress:
                 JobRecord.status.set(status),
                 JobRecord.completed_at.set(now),
                 JobRecord.lease_until.remove(),
-                *_expiry_actions(self.job, now),
+                *expiry_actions(self.job, now),
             ]
         if error_message is not None:
             actions.append(JobRecord.error_message.set(error_message))
@@ -200,7 +200,7 @@ def finish_export(job: JobRecord, s3_key: str, record_count: int, file_size: int
             JobRecord.file_size.set(file_size),
             JobRecord.completed_at.set(now),
             JobRecord.lease_until.remove(),
-            *_expiry_actions(job, now),
+            *expiry_actions(job, now),
         ]
     )
 
@@ -213,7 +213,7 @@ def fail_job(job: JobRecord, message: str) -> None:
             JobRecord.error_message.set(message),
             JobRecord.completed_at.set(now),
             JobRecord.lease_until.remove(),
-            *_expiry_actions(job, now),
+            *expiry_actions(job, now),
         ]
     )
 
@@ -236,7 +236,10 @@ def import_view(job: JobRecord) -> dict:
         "total_records": job.total_records,
         "successful_records": job.successful_records,
         "failed_records": job.failed_records,
-        "errors": [error.as_dict() for error in job.errors],
+        "errors": [
+            {"row": e.row, "column": e.column, "value": e.value, "message": e.message}
+            for e in job.errors
+        ],
         "errors_omitted": job.errors_omitted,
         "error_message": job.error_message,
         "created_at": iso(job.created_at),

@@ -1,6 +1,7 @@
 """`python -m infra.local` (what `make run` starts): the whole app on http://127.0.0.1:3000.
 
-PORT overrides the port; TIMEPORT_ADMIN_TOKEN fixes the admin token's value.
+PORT overrides the port; TIMEPORT_ADMIN_TOKEN fixes the admin token's value and
+TIMEPORT_ADMIN_USERNAME the admin's username (default `admin`).
 """
 
 import logging
@@ -17,7 +18,9 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     stack = LocalStack(
-        port=int(os.environ.get("PORT", "3000")), admin_token=os.environ.get("TIMEPORT_ADMIN_TOKEN")
+        port=int(os.environ.get("PORT", "3000")),
+        admin_token=os.environ.get("TIMEPORT_ADMIN_TOKEN"),
+        admin_username=os.environ.get("TIMEPORT_ADMIN_USERNAME", "admin"),
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

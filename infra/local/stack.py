@@ -32,8 +32,15 @@ def free_port() -> int:
 class LocalStack:
     """One process holding moto, every function of the template and the HTTP gateway."""
 
-    def __init__(self, port: int, admin_token: str | None = None, moto_port: int | None = None):
+    def __init__(
+        self,
+        port: int,
+        admin_token: str | None = None,
+        moto_port: int | None = None,
+        admin_username: str = "admin",
+    ):
         self.port = port
+        self.admin_username = admin_username
         self.moto_port = moto_port or free_port()
         self.admin_token = admin_token
         self.template = LocalTemplate()
@@ -119,7 +126,10 @@ class LocalStack:
         from timeport.domain.users import create_user
 
         return create_user(
-            "admin", "admin@timeport.example", role="admin", token=self.admin_token
+            self.admin_username,
+            f"{self.admin_username}@timeport.example",
+            role="admin",
+            token=self.admin_token,
         ).api_token
 
     def stop(self) -> None:

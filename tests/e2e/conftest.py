@@ -5,6 +5,7 @@ import secrets
 import subprocess
 import sys
 import time
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,8 +47,9 @@ class Api:
         pytest.fail(f"{path} did not finish in time: {response.text}")
 
 
-@pytest.fixture(scope="session")
-def local_stack():
+@contextmanager
+def running_stack(name: str, **settings: str):
+    """A local stack in its own process (`python -m infra.local`), stopped on exit."""
     port = free_port()
     admin_token = "tp_" + secrets.token_urlsafe(32)
     environment = {
@@ -55,8 +57,8 @@ def local_stack():
         for name, value in os.environ.items()
         if not name.startswith(("AWS_", "TIMEPORT_"))
     }
-    environment.update({"PORT": str(port), "TIMEPORT_ADMIN_TOKEN": admin_token})
-    log_path = REPO_ROOT / ".pytest_cache" / "local-stack.log"
+    environment.update({"PORT": str(port), "TIMEPORT_ADMIN_TOKEN": admin_token, **settings})
+    log_path = REPO_ROOT / ".pytest_cache" / f"{name}.log"
     log_path.parent.mkdir(exist_ok=True)
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -80,9 +82,31 @@ def local_stack():
                 process.kill()
                 pytest.fail("The local stack did not answer /api/health in time")
             time.sleep(0.2)
-        yield {"base_url": base_url, "admin_token": admin_token, "log_path": log_path}
-        process.terminate()
-        process.wait(timeout=30)
+        try:
+            yield {"base_url": base_url, "admin_token": admin_token, "log_path": log_path}
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def local_stack():
+    with running_stack("local-stack") as stack:
+        yield stack
+
+
+@pytest.fixture
+def empty_stack():
+    """Starts a second, empty local stack; returns an Api acting as its admin."""
+    with ExitStack() as stacks:
+
+        def start(admin_username: str = "admin") -> Api:
+            stack = stacks.enter_context(
+                running_stack("empty-stack", TIMEPORT_ADMIN_USERNAME=admin_username)
+            )
+            return Api(stack["base_url"], stack["admin_token"])
+
+        yield start
 
 
 @pytest.fixture(scope="session")

@@ -219,3 +219,31 @@ def test_backups_are_kept_thirty_days_not_seven(admin, app_clock):
         410,
         {"error": "This export has expired (it was kept 30 days); start a new export"},
     )
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "status", "message"),
+    [
+        ({"json": {}}, 400, "upload_key: Field required"),
+        ({"json": {"upload_key": "uploads/csv/x.csv"}}, 400, "upload_key: not an upload key"),
+        ({"files": {"other": ("b.gz", b"x")}}, 400, "No file provided: send the backup"),
+        ({"files": {"file": ("b.gz", b"x" * (4 * 1024 * 1024 + 1))}}, 413, "The file is larger"),
+    ],
+)
+def test_a_restore_request_without_a_usable_file_starts_nothing(
+    admin, request_kwargs, status, message
+):
+    imports_before = admin.get("/api/import/history").json()["imports"]
+
+    response = admin.post("/api/backup/restore", **request_kwargs)
+
+    assert response.status_code == status
+    assert response.json()["error"].startswith(message)
+    assert admin.get("/api/import/history").json()["imports"] == imports_before
+
+
+def test_a_file_that_is_not_a_backup_fails_with_a_reason(admin):
+    status = restore_by_multipart(admin, b"project_name,start_time\nP,2024-01-01\n")
+
+    assert status["status"] == "failed"
+    assert [e["message"] for e in status["errors"]] == ["the file is not a gzip-compressed backup"]

@@ -5,9 +5,11 @@ import gzip
 import json
 
 import boto3
+import pytest
 
 from infra.local.template import REGION
 from timeport.domain.users import Caller, caller_for_token, create_user
+from timeport.errors import BadRequest
 from timeport.jobs import csv_import
 from timeport.jobs.backups import start_backup
 from timeport.jobs.csv_uploads import accept_csv_file
@@ -225,3 +227,53 @@ def test_an_unknown_version_a_wrong_count_and_a_cut_file_are_refused(aws):
     assert [e["message"] for e in cut["errors"]] == [
         "the file is cut short (its gzip stream does not end)"
     ]
+
+
+def test_the_admin_keeps_access_and_removed_users_lose_theirs(aws):
+    admin, robin, admin_token = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    header, *records = lines(body)
+    everyone_else = [
+        r for r in records if r["section"] != "users" or r["record"]["user_id"] != admin.user_id
+    ]
+    late = create_user("late", "late@example.com")
+
+    status = restore(aws, admin, gz([{**header, "sections": {**header["sections"], "users": 1}},
+                                      *everyone_else]))  # fmt: skip
+
+    assert status["summary"]["sections"]["users"] == {
+        "restored": 1,
+        "replaced": 1,
+        "removed": 1,
+        "kept": 0,
+    }
+    assert caller_for_token(admin_token).role == "admin"
+    assert caller_for_token(late.api_token) is None
+    assert create_user("late", "late2@example.com").username == "late"
+
+
+def test_a_file_user_with_the_admins_username_under_another_id_is_refused(aws):
+    admin, _, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    header, *records = lines(body)
+    boss = next(r for r in records if r["record"].get("username") == "boss")
+    boss["record"]["user_id"] = "someone-else"
+
+    status = restore(aws, admin, gz([header, *records]))
+
+    assert status["status"] == "failed"
+    assert [(e["column"], e["value"]) for e in status["errors"]][0] == ("users.username", "boss")
+
+
+def test_a_restore_starts_only_from_the_callers_own_existing_upload(aws):
+    admin, _, _ = stack_with_data(aws)
+    other = caller_of(create_user("other", "other@example.com", "admin"), "admin")
+    theirs = accept_restore_file(other, b"x", aws)
+
+    for key, message in (
+        (theirs, "upload_key: not an upload key this service gave you"),
+        (f"uploads/restore/{admin.user_id}/nothing.jsonl.gz", "upload_key: nothing was uploaded"),
+        ("../etc/passwd", "upload_key: not an upload key this service gave you"),
+    ):
+        with pytest.raises(BadRequest, match=message.replace(".", r"\.")):
+            start_restore(admin, key, lambda payload: None, aws)

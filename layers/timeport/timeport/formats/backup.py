@@ -24,7 +24,7 @@ every gzip reader, including `gunzip` and Python's gzip module, reads them as on
 import gzip
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, BinaryIO, Literal
 from zoneinfo import available_timezones
 
@@ -120,7 +120,7 @@ class TimeEntryRow(_Record):
     end_time: Timestamp
     duration_seconds: Count
     notes: Text | None
-    tags: list[Name]
+    tags: list[Annotated[StrictStr, Field(min_length=1, max_length=100_000)]]
     billable: StrictBool
     source: Annotated[StrictStr, Field(min_length=1, max_length=32)]
     import_id: Id | None
@@ -207,3 +207,8 @@ def read_lines(source: BinaryIO) -> Iterator[tuple[int, bytes]]:
 def parse_json_line(line: bytes):
     """The line's JSON value; ValueError when it is not UTF-8 JSON."""
     return json.loads(line.decode("utf-8"))
+
+
+def parse_moment(text: str | None) -> datetime | None:
+    """A record's time (already checked by its model) as an aware UTC datetime, or None."""
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)

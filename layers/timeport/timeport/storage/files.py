@@ -47,8 +47,12 @@ def backup_key(user_id: str, export_id: str, filename: str) -> str:
     return f"backups/{user_id}/{export_id}/{filename}"
 
 
+def restore_upload_prefix(user_id: str) -> str:
+    return f"uploads/restore/{user_id}/"
+
+
 def restore_upload_key(user_id: str, upload_id: str) -> str:
-    return f"uploads/restore/{user_id}/{upload_id}.jsonl.gz"
+    return f"{restore_upload_prefix(user_id)}{upload_id}.jsonl.gz"
 
 
 def object_size(key: str, s3_client=None) -> int | None:

@@ -277,3 +277,24 @@ def test_a_restore_starts_only_from_the_callers_own_existing_upload(aws):
     ):
         with pytest.raises(BadRequest, match=message.replace(".", r"\.")):
             start_restore(admin, key, lambda payload: None, aws)
+
+
+def test_usernames_follow_their_users_when_a_restore_swaps_or_reuses_them(aws):
+    admin, robin, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    header, *records = lines(body)
+    robin_record = next(r for r in records if r["record"].get("username") == "robin")
+    robin_record["record"]["username"] = "robin2"
+    kim = create_user("robin2", "kim@example.com")
+
+    status = restore(aws, admin, gz([header, *records]))
+
+    assert status["status"] == "completed", status
+    assert status["summary"]["sections"]["users"]["removed"] == 1
+    claims = {
+        item["pk"]["S"]: item["user_id"]["S"]
+        for item in data_items()
+        if item["pk"]["S"].startswith("USERNAME#")
+    }
+    assert claims == {"USERNAME#boss": admin.user_id, "USERNAME#robin2": robin.user_id}
+    assert caller_for_token(kim.api_token) is None

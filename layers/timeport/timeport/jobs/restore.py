@@ -25,6 +25,7 @@ Writes from other requests while a restore runs are not excluded: run it in a qu
 import json
 
 from aws_lambda_powertools import Logger
+from pynamodb.exceptions import DeleteError
 
 from timeport.clock import utc_now
 from timeport.domain.catalog import normalise_name
@@ -241,14 +242,20 @@ def _replace_section(section: str, source, protected: set) -> dict:
 
 def _move_username_claim(previous: UserRecord | None, profile: UserRecord) -> None:
     if previous is not None and previous.username.lower() != profile.username.lower():
-        UsernameClaim(f"USERNAME#{previous.username.lower()}", "USERNAME").delete()
+        _drop_username(previous)
     UsernameClaim(
         f"USERNAME#{profile.username.lower()}", "USERNAME", user_id=profile.user_id
     ).save()
 
 
 def _drop_username(profile: UserRecord) -> None:
-    UsernameClaim(f"USERNAME#{profile.username.lower()}", "USERNAME").delete()
+    """Free the user's username, unless a restored user has already claimed it."""
+    claim = UsernameClaim(f"USERNAME#{profile.username.lower()}", "USERNAME")
+    try:
+        claim.delete(condition=UsernameClaim.user_id == profile.user_id)
+    except DeleteError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def _drop_orphan_tokens() -> None:

@@ -1,4 +1,4 @@
-"""GET /api/export/history: the caller's exports, newest first; `?all=true` (admins) every user's."""
+"""GET /api/export/history: the caller's exports, newest first; `?all=true`: everyone's (admins)."""
 
 from typing import Annotated
 

@@ -1,4 +1,4 @@
-"""Asynchronous worker: writes one export job's file (GDPR, filtered or backup) to S3 as a stream."""
+"""Asynchronous worker: writes one export's file (GDPR, filtered or backup) to S3 as a stream."""
 
 from aws_lambda_powertools import Logger
 

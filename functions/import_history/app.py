@@ -1,4 +1,4 @@
-"""GET /api/import/history: the caller's imports, newest first; `?all=true` (admins) every user's."""
+"""GET /api/import/history: the caller's imports, newest first; `?all=true`: everyone's (admins)."""
 
 from typing import Annotated
 

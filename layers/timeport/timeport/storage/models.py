@@ -46,7 +46,7 @@ class RowError(MapAttribute):
 
 
 class JobsByKind(GlobalSecondaryIndex):
-    """Every user's jobs of one kind (`import` or `export`), in id order, which is creation order."""
+    """Every user's jobs of one kind (`import` or `export`) in id order, i.e. creation order."""
 
     class Meta:
         index_name = "JobsByKind"

@@ -9,13 +9,14 @@ import pytest
 
 from infra.local.template import REGION
 from timeport.domain.users import Caller, caller_for_token, create_user
-from timeport.errors import BadRequest
+from timeport.errors import BadRequest, Conflict
 from timeport.jobs import csv_import
 from timeport.jobs.backups import start_backup
 from timeport.jobs.csv_uploads import accept_csv_file
 from timeport.jobs.export_runner import run_export
 from timeport.jobs.exports import export_status
 from timeport.jobs.imports import import_status
+from timeport.jobs.records import take_job
 from timeport.jobs.restore import accept_restore_file, run_restore, start_restore
 from timeport.settings import get_settings
 from timeport.storage.models import JobRecord
@@ -126,9 +127,9 @@ def test_restoring_a_backup_replaces_what_changed_and_backs_it_up_first(aws):
     assert caller_for_token(token).user_id == admin.user_id
     pre = status["summary"]["pre_restore_backup"]
     pre_status = export_status(admin, pre["export_id"])
-    # 2 users, 2 clients, 3 projects, 3 tasks, 6 entries; 2 imports, the first backup and this
-    # restore's job (not the pre-restore backup's own).
-    assert (pre_status["status"], pre_status["record_count"]) == ("completed", 20)
+    # 2 users, 2 clients, 3 projects, 3 tasks, 6 entries; 2 imports and the first backup (not
+    # this restore's job nor the pre-restore backup's own: neither is finished yet).
+    assert (pre_status["status"], pre_status["record_count"]) == ("completed", 19)
     assert pre["filename"].startswith("pre_restore_backup_")
 
 
@@ -298,3 +299,17 @@ def test_usernames_follow_their_users_when_a_restore_swaps_or_reuses_them(aws):
     }
     assert claims == {"USERNAME#boss": admin.user_id, "USERNAME#robin2": robin.user_id}
     assert caller_for_token(kim.api_token) is None
+
+
+def test_a_restore_does_not_start_while_another_one_is_running(aws):
+    admin, _, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    first = start_restore(admin, accept_restore_file(admin, body, aws), lambda p: None, aws)
+
+    with pytest.raises(Conflict, match=f"Restore {first.job_id} is still running"):
+        start_restore(admin, accept_restore_file(admin, body, aws), lambda p: None, aws)
+    run_restore(admin.user_id, first.job_id, aws)
+    second = start_restore(admin, accept_restore_file(admin, body, aws), lambda p: None, aws)
+    # A worker that died mid-restore leaves its job processing with a lapsed lease.
+    assert take_job(admin.user_id, second.job_id, lease_seconds=-1) is not None
+    assert start_restore(admin, accept_restore_file(admin, body, aws), lambda p: None, aws)

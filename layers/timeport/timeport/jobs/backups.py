@@ -171,17 +171,18 @@ def current_records(section: str) -> Iterator[dict]:
     return reader() if reader else iter(())
 
 
-def write_backup(sections: list[str], stream: BinaryIO, own_job: JobRecord | None = None) -> int:
+def write_backup(sections: list[str], stream: BinaryIO, skip_jobs: frozenset = frozenset()) -> int:
     """Write a backup of `sections` (in the order of SECTIONS) to a byte stream; returns the
-    number of records. `own_job`, the job writing the file, is left out of it: the file could
-    only hold it half done."""
+    number of records. The jobs in `skip_jobs` (the backup's own, and the restore it is taken
+    for) are left out: the file could only hold them half done, and a restored half-done job
+    would look as if it were still running."""
     counts: dict[str, int] = {}
     with tempfile.TemporaryFile(prefix="timeport-backup-") as spool:
         with gzip.GzipFile(fileobj=spool, mode="wb", mtime=0) as body:
             for section in (name for name in SECTIONS if name in sections):
                 counts[section] = 0
                 for record in current_records(section):
-                    if own_job and section == "jobs" and record["job_id"] == own_job.job_id:
+                    if section == "jobs" and record["job_id"] in skip_jobs:
                         continue
                     body.write(record_line(section, record))
                     counts[section] += 1
@@ -192,9 +193,16 @@ def write_backup(sections: list[str], stream: BinaryIO, own_job: JobRecord | Non
 
 
 def create_backup_job(
-    caller: Caller, sections=SECTIONS, name: str = "timeport_backup"
+    caller: Caller,
+    sections=SECTIONS,
+    name: str = "timeport_backup",
+    for_restore: str | None = None,
 ) -> JobRecord:
-    """A pending backup job of `sections`, owned by the admin who asked for it."""
+    """A pending backup job of `sections`, owned by the admin who asked for it; `for_restore`
+    names the restore job a pre-restore backup is taken for."""
+    holds = {"sections": list(sections)}
+    if for_restore:
+        holds["for_restore"] = for_restore
     stamp = utc_now().strftime("%Y%m%d_%H%M%S")
     return create_job(
         caller.user_id,
@@ -202,7 +210,7 @@ def create_backup_job(
         "backup",
         export_format=BACKUP_FORMAT,
         filename=f"{name}_{stamp}.{BACKUP_FORMAT}",
-        filters=json.dumps({"sections": list(sections)}),
+        filters=json.dumps(holds),
     )
 
 
@@ -214,9 +222,10 @@ def start_backup(caller: Caller, invoke_worker) -> JobRecord:
 
 
 def backup_plan(job: JobRecord) -> ExportPlan:
-    sections = json.loads(job.filters)["sections"]
+    holds = json.loads(job.filters)
+    skip_jobs = frozenset(filter(None, (job.job_id, holds.get("for_restore"))))
     return ExportPlan(
         key=backup_key(job.user_id, job.job_id, job.filename),
         content_type=CONTENT_TYPE,
-        write=lambda stream: write_backup(sections, stream, own_job=job),
+        write=lambda stream: write_backup(holds["sections"], stream, skip_jobs),
     )

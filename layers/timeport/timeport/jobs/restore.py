@@ -19,10 +19,14 @@ here needs a new one. The jobs of the restore itself (its import job and the pre
 backup) are kept too.
 
 The stored keys of each section being replaced are held in memory (tens of bytes per record).
-Writes from other requests while a restore runs are not excluded: run it in a quiet moment.
+A restore does not start while another one is pending or running (checked through the
+JobsByKind index, which is eventually consistent: two requests in the same instant could both
+pass). Writes from other requests while a restore runs are not excluded: run it in a quiet
+moment.
 """
 
 import json
+from datetime import timedelta
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DeleteError
@@ -31,7 +35,7 @@ from timeport.clock import utc_now
 from timeport.domain.catalog import normalise_name
 from timeport.domain.entries import start_key
 from timeport.domain.users import Caller, get_user
-from timeport.errors import BadRequest, PayloadTooLarge
+from timeport.errors import BadRequest, Conflict, PayloadTooLarge
 from timeport.formats.backup import HELD_SECTIONS, ROW_MODELS, parse_moment, read_lines
 from timeport.ids import new_id
 from timeport.jobs.backups import create_backup_job, current_records
@@ -39,9 +43,12 @@ from timeport.jobs.export_runner import write_export
 from timeport.jobs.records import (
     COMPLETED,
     FAILED,
+    PENDING,
+    PROCESSING,
     create_job,
     expiry_actions,
     fail_job,
+    list_all_jobs,
     release_lease,
     take_job,
 )
@@ -99,6 +106,17 @@ def accept_restore_file(caller: Caller, content: bytes, s3_client=None) -> str:
     return key
 
 
+def _still_running(job: JobRecord) -> bool:
+    """A restore that is pending or holds a live lease; one whose worker died does not count."""
+    if job.job_type != "backup":
+        return False
+    now = utc_now()
+    if job.status == PROCESSING:
+        return job.lease_until is not None and job.lease_until > now
+    lease = timedelta(seconds=get_settings().worker_lease_seconds)
+    return job.status == PENDING and job.created_at > now - lease
+
+
 def start_restore(caller: Caller, upload_key: str, invoke_worker, s3_client=None) -> JobRecord:
     """Check that the upload is the caller's and exists, then start the restore job."""
     prefix = restore_upload_prefix(caller.user_id)
@@ -107,6 +125,11 @@ def start_restore(caller: Caller, upload_key: str, invoke_worker, s3_client=None
     if object_size(upload_key, s3_client) is None:
         raise BadRequest(
             "upload_key: nothing was uploaded there yet; PUT the file to its upload_url first"
+        )
+    running = [job for job in list_all_jobs("import") if _still_running(job)]
+    if running:
+        raise Conflict(
+            f"Restore {running[0].job_id} is still running; start another once it has finished"
         )
     job = create_job(
         caller.user_id,
@@ -270,7 +293,9 @@ def _drop_orphan_tokens() -> None:
 def _pre_restore_backup(admin: Caller, plan: Plan, job: JobRecord, s3_client) -> dict:
     """Back up the sections the file replaces, and name that backup in the job at once, so a
     retry after a crash keeps the backup of the data as it was before any write."""
-    backup = create_backup_job(admin, sections=plan.sections, name="pre_restore_backup")
+    backup = create_backup_job(
+        admin, sections=plan.sections, name="pre_restore_backup", for_restore=job.job_id
+    )
     claimed = take_job(admin.user_id, backup.job_id, get_settings().worker_lease_seconds)
     write_export(claimed, s3_client)
     named = {

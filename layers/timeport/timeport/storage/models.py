@@ -59,7 +59,8 @@ class JobsByKind(GlobalSecondaryIndex):
 class JobRecord(Model):
     """An import or an export job. `kind` is `import` or `export`; ids start `imp_` / `exp_`.
 
-    `filters` (a filtered export's filters) and `summary` (what a restore did) are JSON text.
+    `filters` (a filtered export's filters; a backup's sections and the restore it is taken
+    for) and `summary` (what a restore did) are JSON text.
     """
 
     class Meta:

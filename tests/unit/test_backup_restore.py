@@ -19,6 +19,7 @@ from timeport.jobs.imports import import_status
 from timeport.jobs.records import take_job
 from timeport.jobs.restore import accept_restore_file, run_restore, start_restore
 from timeport.settings import get_settings
+from timeport.storage.files import object_etag, open_object
 from timeport.storage.models import JobRecord
 
 CSV = (
@@ -313,3 +314,14 @@ def test_a_restore_does_not_start_while_another_one_is_running(aws):
     # A worker that died mid-restore leaves its job processing with a lapsed lease.
     assert take_job(admin.user_id, second.job_id, lease_seconds=-1) is not None
     assert start_restore(admin, accept_restore_file(admin, body, aws), lambda p: None, aws)
+
+
+def test_a_file_replaced_after_the_check_is_not_read(aws):
+    admin, _, _ = stack_with_data(aws)
+    key = accept_restore_file(admin, b"first version", aws)
+    checked = object_etag(key, aws)
+    aws.put_object(Bucket=get_settings().bucket, Key=key, Body=b"second version")
+
+    with pytest.raises(aws.exceptions.ClientError, match="PreconditionFailed"):
+        open_object(key, aws, checked)
+    assert open_object(key, aws, object_etag(key, aws)).read() == b"second version"

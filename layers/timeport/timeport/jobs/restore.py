@@ -55,7 +55,7 @@ from timeport.jobs.records import (
 from timeport.jobs.restore_checks import Plan, Refused, records, validate
 from timeport.settings import get_settings
 from timeport.storage.files import (
-    object_size,
+    object_etag,
     open_object,
     presigned_upload,
     put_bytes,
@@ -122,7 +122,7 @@ def start_restore(caller: Caller, upload_key: str, invoke_worker, s3_client=None
     prefix = restore_upload_prefix(caller.user_id)
     if not upload_key.startswith(prefix) or "/" in upload_key[len(prefix) :]:
         raise BadRequest("upload_key: not an upload key this service gave you")
-    if object_size(upload_key, s3_client) is None:
+    if object_etag(upload_key, s3_client) is None:
         raise BadRequest(
             "upload_key: nothing was uploaded there yet; PUT the file to its upload_url first"
         )
@@ -343,8 +343,12 @@ def run_restore(user_id: str, import_id: str, s3_client=None) -> str:
     profile = get_user(user_id)
     admin = Caller(profile.user_id, profile.username, profile.role, profile.timezone)
 
+    # Every pass reads the version the first one checked: an upload to the same URL meanwhile
+    # makes the read fail rather than restore a file nobody validated.
+    etag = object_etag(job.s3_key, s3_client)
+
     def open_file():
-        return open_object(job.s3_key, s3_client)
+        return open_object(job.s3_key, s3_client, etag)
 
     try:
         try:

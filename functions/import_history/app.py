@@ -1,9 +1,12 @@
-"""GET /api/import/history: the caller's imports, newest first."""
+"""GET /api/import/history: the caller's imports, newest first; `?all=true`: everyone's (admins)."""
+
+from typing import Annotated
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from timeport.api.app import create_app, current_caller
+from timeport.api.app import create_app, current_caller, require_admin
 from timeport.jobs.imports import import_history
 
 logger = Logger()
@@ -11,8 +14,11 @@ app = create_app()
 
 
 @app.get("/api/import/history")
-def history() -> dict:
-    return import_history(current_caller(app))
+def history(all_users: Annotated[bool, Query(alias="all")] = False) -> dict:
+    caller = current_caller(app)
+    if all_users:
+        require_admin(caller)
+    return import_history(caller, all_users)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

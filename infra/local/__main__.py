@@ -1,6 +1,7 @@
 """`python -m infra.local` (what `make run` starts): the whole app on http://127.0.0.1:3000.
 
-PORT overrides the port; TIMEPORT_ADMIN_TOKEN fixes the admin token's value.
+PORT overrides the port; TIMEPORT_ADMIN_TOKEN fixes the admin token's value and
+TIMEPORT_ADMIN_USERNAME the admin's username (default `admin`).
 """
 
 import logging
@@ -32,6 +33,7 @@ def main() -> int:
         port=int(os.environ.get("PORT", "3000")),
         admin_token=os.environ.get("TIMEPORT_ADMIN_TOKEN"),
         parameter_overrides=parameter_overrides(os.environ),
+        admin_username=os.environ.get("TIMEPORT_ADMIN_USERNAME", "admin"),
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

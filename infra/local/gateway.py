@@ -3,6 +3,10 @@
 It answers the way API Gateway (HTTP API) does where the app can see a difference: no
 Authorization header is 401 without calling the authorizer, a refused token is 403, an
 unknown route is 404, a body over 10 MB is 413.
+
+One route exists only here, never in template.yaml: `/_local/clock` reads (GET) or sets (POST
+`{"offset_seconds": n}`) how far the app's clock runs ahead of real time, so that tests see
+expiry without waiting days.
 """
 
 import base64
@@ -10,15 +14,18 @@ import json
 import logging
 import time
 import uuid
+from datetime import timedelta
 from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
 from infra.local.lambdas import LocalLambdaRuntime
 from infra.local.template import ACCOUNT_ID, REGION, Route
+from timeport import clock
 
 logger = logging.getLogger("timeport.local.gateway")
 API_ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:local"
+LOCAL_CLOCK_PATH = "/_local/clock"
 MAX_BODY_BYTES = 10 * 1024 * 1024
 _TEXT_TYPES = (
     "text/",
@@ -33,6 +40,19 @@ def _message(status: int, message: str) -> Response:
     return Response(
         json.dumps({"message": message}), status=status, content_type="application/json"
     )
+
+
+def _local_clock(request: Request) -> Response:
+    if request.method == "POST":
+        try:
+            seconds = float(json.loads(request.get_data() or b"{}")["offset_seconds"])
+        except (ValueError, KeyError, TypeError):
+            return _message(400, 'Send {"offset_seconds": <number>}')
+        clock.set_offset(timedelta(seconds=seconds))
+    elif request.method != "GET":
+        return _message(405, "Method Not Allowed")
+    body = {"now": clock.iso(clock.utc_now()), "offset_seconds": clock.offset().total_seconds()}
+    return Response(json.dumps(body), status=200, content_type="application/json")
 
 
 class LocalHttpApi:
@@ -54,6 +74,8 @@ class LocalHttpApi:
         return None
 
     def handle(self, request: Request) -> Response:
+        if request.path == LOCAL_CLOCK_PATH:
+            return _local_clock(request)
         found = self._match(request.method, request.path)
         if found is None:
             return _message(404, "Not Found")

@@ -39,8 +39,10 @@ class LocalStack:
         admin_token: str | None = None,
         moto_port: int | None = None,
         parameter_overrides: dict | None = None,
+        admin_username: str = "admin",
     ):
         self.port = port
+        self.admin_username = admin_username
         self.moto_port = moto_port or free_port()
         self.admin_token = admin_token
         self.template = LocalTemplate(parameter_overrides=parameter_overrides)
@@ -137,7 +139,10 @@ class LocalStack:
         from timeport.domain.users import create_user
 
         return create_user(
-            "admin", "admin@timeport.example", role="admin", token=self.admin_token
+            self.admin_username,
+            f"{self.admin_username}@timeport.example",
+            role="admin",
+            token=self.admin_token,
         ).api_token
 
     def stop(self) -> None:

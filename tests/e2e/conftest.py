@@ -6,6 +6,8 @@ import secrets
 import subprocess
 import sys
 import time
+from contextlib import ExitStack, contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -60,8 +62,10 @@ def fake_harvest():
         yield fake
 
 
-@pytest.fixture(scope="session")
-def local_stack(fake_toggl, fake_harvest):
+@contextmanager
+def running_stack(name: str, **settings: str):
+    """A local stack in its own process (`python -m infra.local`), stopped on exit. When it
+    stops, its log is searched for secrets (see assert_log_holds_no_secret)."""
     port = free_port()
     admin_token = "tp_" + secrets.token_urlsafe(32)
     environment = {
@@ -69,18 +73,8 @@ def local_stack(fake_toggl, fake_harvest):
         for name, value in os.environ.items()
         if not name.startswith(("AWS_", "TIMEPORT_"))
     }
-    environment.update(
-        {
-            "PORT": str(port),
-            "TIMEPORT_ADMIN_TOKEN": admin_token,
-            "TIMEPORT_PARAMETER_TogglApiUrl": fake_toggl.base_url,
-            "TIMEPORT_PARAMETER_HarvestApiUrl": fake_harvest.base_url,
-            "TIMEPORT_PARAMETER_SourceRetryIntervalSeconds": "1",
-            # Small, so that long imports really hand over to fresh executions.
-            "TIMEPORT_PARAMETER_SourcePagesPerExecution": "4",
-        }
-    )
-    log_path = REPO_ROOT / ".pytest_cache" / "local-stack.log"
+    environment.update({"PORT": str(port), "TIMEPORT_ADMIN_TOKEN": admin_token, **settings})
+    log_path = REPO_ROOT / ".pytest_cache" / f"{name}.log"
     log_path.parent.mkdir(exist_ok=True)
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -114,12 +108,41 @@ def local_stack(fake_toggl, fake_harvest):
             "aws_endpoint": aws_endpoint,
             "never_logged": set(),
         }
-        yield stack
-        process.terminate()
-        process.wait(timeout=30)
+        try:
+            yield stack
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
     log = log_path.read_text()
     assert log.count(admin_token) == 1, "the admin token is printed once, in the start banner"
     assert_log_holds_no_secret(log, stack["never_logged"])
+
+
+@pytest.fixture(scope="session")
+def local_stack(fake_toggl, fake_harvest):
+    settings = {
+        "TIMEPORT_PARAMETER_TogglApiUrl": fake_toggl.base_url,
+        "TIMEPORT_PARAMETER_HarvestApiUrl": fake_harvest.base_url,
+        "TIMEPORT_PARAMETER_SourceRetryIntervalSeconds": "1",
+        # Small, so that long imports really hand over to fresh executions.
+        "TIMEPORT_PARAMETER_SourcePagesPerExecution": "4",
+    }
+    with running_stack("local-stack", **settings) as stack:
+        yield stack
+
+
+@pytest.fixture
+def empty_stack():
+    """Starts a second, empty local stack; returns an Api acting as its admin."""
+    with ExitStack() as stacks:
+
+        def start(admin_username: str = "admin") -> Api:
+            stack = stacks.enter_context(
+                running_stack("empty-stack", TIMEPORT_ADMIN_USERNAME=admin_username)
+            )
+            return Api(stack["base_url"], stack["admin_token"])
+
+        yield start
 
 
 def assert_log_holds_no_secret(log: str, secrets_: set[str]) -> None:
@@ -164,3 +187,18 @@ def new_user(local_stack, admin):
 @pytest.fixture(scope="session")
 def new_user_factory(local_stack, admin):
     return _user_factory(local_stack, admin)
+
+
+@pytest.fixture
+def app_clock(local_stack):
+    """Moves the local stack's clock (its /_local/clock route) and puts it back afterwards."""
+    url = local_stack["base_url"] + "/_local/clock"
+
+    def move(**delta) -> str:
+        seconds = timedelta(**delta).total_seconds()
+        response = requests.post(url, json={"offset_seconds": seconds}, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()["now"]
+
+    yield move
+    requests.post(url, json={"offset_seconds": 0}, timeout=10)

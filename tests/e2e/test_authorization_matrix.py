@@ -29,6 +29,10 @@ MATRIX = {
     "GET /api/export/status/{export_id}": (200, 404, 404),
     "GET /api/export/history": (200, 200, 200),
     "GET /api/export/download/{export_id}": (302, 404, 404),
+    "POST /api/export/filtered": (202, 202, 202),
+    "POST /api/export/backup": (403, 403, 202),
+    "POST /api/backup/restore/upload-url": (403, 403, 200),
+    "POST /api/backup/restore": (403, 403, 400),
 }
 
 
@@ -56,6 +60,10 @@ def request_kwargs(route: str) -> dict:
             }
         },
         "POST /api/export/gdpr": {"json": {"format": "json"}},
+        "POST /api/export/filtered": {"json": {"format": "json", "filters": {}}},
+        "POST /api/backup/restore": {
+            "json": {"upload_key": "backups/restore/nobody/none.jsonl.gz"}
+        },
     }
     return bodies.get(route, {})
 

@@ -8,8 +8,9 @@ from timeport.clock import utc_now
 from timeport.domain.users import Caller, create_user
 from timeport.errors import Conflict, Gone, NotFound
 from timeport.jobs import records
+from timeport.jobs.export_runner import run_export
 from timeport.jobs.exports import download_url, export_status
-from timeport.jobs.gdpr_export import run_gdpr_export, start_gdpr_export
+from timeport.jobs.gdpr_export import start_gdpr_export
 
 
 def user(name: str) -> Caller:
@@ -23,7 +24,7 @@ def test_a_finished_export_downloads_until_seven_days_after_completion(aws, monk
 
     with pytest.raises(Conflict, match=r"not ready yet \(status: pending\)"):
         download_url(owner, job.job_id, aws)
-    run_gdpr_export(owner.user_id, job.job_id, aws)
+    run_export(owner.user_id, job.job_id, aws)
     url = download_url(owner, job.job_id, aws)
     assert "X-Amz-Expires=300" in url
 
@@ -41,7 +42,7 @@ def test_a_finished_export_downloads_until_seven_days_after_completion(aws, monk
 def test_another_users_export_is_not_found(aws):
     owner, stranger = user("owner"), user("stranger")
     job = start_gdpr_export(owner, "zip", lambda payload: None)
-    run_gdpr_export(owner.user_id, job.job_id, aws)
+    run_export(owner.user_id, job.job_id, aws)
 
     with pytest.raises(NotFound):
         download_url(stranger, job.job_id, aws)

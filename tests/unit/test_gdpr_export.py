@@ -8,8 +8,9 @@ import zipfile
 from timeport.domain.users import Caller, create_user
 from timeport.jobs import csv_import
 from timeport.jobs.csv_uploads import accept_csv_file
+from timeport.jobs.export_runner import run_export
 from timeport.jobs.exports import export_status
-from timeport.jobs.gdpr_export import run_gdpr_export, start_gdpr_export
+from timeport.jobs.gdpr_export import start_gdpr_export
 from timeport.settings import get_settings
 from timeport.storage import files
 
@@ -25,7 +26,7 @@ def exported(aws, caller: Caller, export_format: str) -> tuple[dict, bytes]:
     job = start_gdpr_export(caller, export_format, started.append)
     assert started == [{"user_id": caller.user_id, "export_id": job.job_id}]
 
-    assert run_gdpr_export(caller.user_id, job.job_id, aws) == "completed"
+    assert run_export(caller.user_id, job.job_id, aws) == "completed"
 
     status = export_status(caller, job.job_id)
     body = aws.get_object(

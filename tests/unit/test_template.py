@@ -38,6 +38,38 @@ def test_the_bucket_is_private_encrypted_tls_only_and_expires_uploads_and_export
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
+def test_backups_keep_their_own_retention_of_thirty_days_by_default():
+    (bucket,) = TEMPLATE.of_type("AWS::S3::Bucket").values()
+    rules = {rule["Id"]: rule for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+    environment = TEMPLATE.raw["Globals"]["Function"]["Environment"]["Variables"]
+
+    assert rules["ExpireBackups"]["Prefix"] == "backups/"
+    assert rules["ExpireBackups"]["ExpirationInDays"] == {"Ref": "BackupRetentionDays"}
+    assert TEMPLATE.parameters["BackupRetentionDays"] == 30
+    assert environment["TIMEPORT_BACKUP_RETENTION_DAYS"] == {"Ref": "BackupRetentionDays"}
+
+
+def test_every_users_jobs_are_listed_through_an_index_not_a_scan():
+    jobs = TEMPLATE.of_type("AWS::DynamoDB::Table")["JobsTable"]["Properties"]
+    (index,) = jobs["GlobalSecondaryIndexes"]
+
+    assert index["IndexName"] == "JobsByKind"
+    assert [(key["AttributeName"], key["KeyType"]) for key in index["KeySchema"]] == [
+        ("kind", "HASH"),
+        ("job_id", "RANGE"),
+    ]
+
+
+def test_admin_routes_and_the_local_clock_route():
+    routes = {(route.method, route.path): route.function for route in TEMPLATE.routes()}
+
+    assert routes[("POST", "/api/export/filtered")] == "FilteredExportFunction"
+    assert routes[("POST", "/api/export/backup")] == "BackupFunction"
+    assert routes[("POST", "/api/backup/restore/upload-url")] == "RestoreUploadUrlFunction"
+    assert routes[("POST", "/api/backup/restore")] == "RestoreFunction"
+    assert not [path for _, path in routes if path.startswith("/_local")]
+
+
 def test_jobs_expire_by_ttl_and_tables_are_on_demand():
     tables = TEMPLATE.of_type("AWS::DynamoDB::Table")
 

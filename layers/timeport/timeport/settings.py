@@ -15,9 +15,11 @@ class Settings:
     bucket: str
     region: str
     export_worker_function: str
+    restore_worker_function: str = ""
     upload_url_ttl_seconds: int = 900
     download_url_ttl_seconds: int = 300
     file_retention_days: int = 7
+    backup_retention_days: int = 30
     max_direct_upload_bytes: int = 4 * 1024 * 1024
     csv_max_bytes: int = 1024 * 1024 * 1024
     worker_lease_seconds: int = 900
@@ -37,9 +39,11 @@ def get_settings() -> Settings:
         bucket=env["TIMEPORT_BUCKET"],
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         export_worker_function=env.get("TIMEPORT_EXPORT_WORKER_FUNCTION", ""),
+        restore_worker_function=env.get("TIMEPORT_RESTORE_WORKER_FUNCTION", ""),
         upload_url_ttl_seconds=int(env.get("TIMEPORT_UPLOAD_URL_TTL_SECONDS", "900")),
         download_url_ttl_seconds=int(env.get("TIMEPORT_DOWNLOAD_URL_TTL_SECONDS", "300")),
         file_retention_days=int(env.get("TIMEPORT_FILE_RETENTION_DAYS", "7")),
+        backup_retention_days=int(env.get("TIMEPORT_BACKUP_RETENTION_DAYS", "30")),
         worker_lease_seconds=int(env.get("TIMEPORT_WORKER_LEASE_SECONDS", "900")),
         toggl_api_url=env.get("TIMEPORT_TOGGL_API_URL", "https://api.track.toggl.com").rstrip("/"),
         harvest_api_url=env.get("TIMEPORT_HARVEST_API_URL", "https://api.harvestapp.com").rstrip(

@@ -26,7 +26,7 @@ def json_response(status_code: int, body: dict, headers: dict | None = None) -> 
     )
 
 
-def _describe(error: dict) -> str:
+def describe(error: dict) -> str:
     if error.get("type") == "json_invalid":
         reason = (error.get("ctx") or {}).get("error", "it cannot be parsed")
         return f"The body is not valid JSON: {reason} (character {error['loc'][-1]})"
@@ -64,7 +64,7 @@ def create_app() -> TimeportResolver:
 
     @app.exception_handler(RequestValidationError)
     def handle_invalid_request(error: RequestValidationError) -> Response:
-        details = [_describe(item) for item in error.errors()]
+        details = [describe(item) for item in error.errors()]
         return json_response(
             400, {"error": "; ".join(details) or "The request is not valid", "details": details}
         )

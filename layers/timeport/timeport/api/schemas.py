@@ -1,9 +1,9 @@
 """Request bodies of the HTTP API, validated by the resolver and published in its OpenAPI."""
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 
 class _Body(BaseModel):
@@ -39,3 +39,48 @@ class TogglImportRequest(_SourceImportRequest):
 
 class HarvestImportRequest(_SourceImportRequest):
     account_id: str = Field(pattern=r"^[0-9]{1,20}$")
+
+
+def _whole_day(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date in YYYY-MM-DD form") from None
+    if len(value) != len("YYYY-MM-DD"):
+        raise ValueError(f"'{value}' is not a date in YYYY-MM-DD form")
+    return value
+
+
+class ExportFilters(_Body):
+    """Which data a filtered export holds. Days are whole days in the caller's time zone, both
+    ends included."""
+
+    include_time_entries: bool = True
+    include_projects: bool = False
+    include_expenses: bool = False
+    start_date: Annotated[str | None, AfterValidator(_whole_day)] = None
+    end_date: Annotated[str | None, AfterValidator(_whole_day)] = None
+    project_id: str | None = Field(default=None, min_length=1, max_length=64)
+    billable_only: bool = False
+    all_users: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+        if not (self.include_time_entries or self.include_projects or self.include_expenses):
+            raise ValueError(
+                "include at least one of include_time_entries, include_projects, include_expenses"
+            )
+        return self
+
+
+class FilteredExportRequest(_Body):
+    format: Literal["json", "csv", "xlsx"] = "json"
+    filters: ExportFilters = Field(default_factory=ExportFilters)
+
+
+class RestoreRequest(_Body):
+    upload_key: str = Field(min_length=1, max_length=300)

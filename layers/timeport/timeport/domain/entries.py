@@ -85,6 +85,34 @@ def entry_from_source(
     )
 
 
-def list_entries(user_id: str) -> Iterator[TimeEntryRecord]:
-    """Every entry of the user, oldest start first, fetched page by page."""
-    return TimeEntryRecord.by_start.query(user_pk(user_id))
+def list_entries(
+    user_id: str,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
+    project_id: str | None = None,
+    billable_only: bool = False,
+) -> Iterator[TimeEntryRecord]:
+    """The user's entries, oldest start first, fetched page by page: all of them, or those that
+    start in [starts_from, starts_before) and match the project and billable filters."""
+    low = starts_from.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if starts_from else None
+    high = starts_before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if starts_before else None
+    # A stored key is "<start>#<id>", so it sorts after the bare timestamp of the same second:
+    # `< high` leaves out entries starting exactly at `high`, `>= low` keeps those at `low`.
+    by_start = TimeEntryRecord.start_key
+    if low and high:
+        range_condition = by_start.between(low, high)
+    elif low:
+        range_condition = by_start >= low
+    elif high:
+        range_condition = by_start < high
+    else:
+        range_condition = None
+    filter_condition = None
+    if project_id is not None:
+        filter_condition = TimeEntryRecord.project_id == project_id
+    if billable_only:
+        billable = TimeEntryRecord.billable == True  # noqa: E712 - a pynamodb condition
+        filter_condition = billable if filter_condition is None else filter_condition & billable
+    return TimeEntryRecord.by_start.query(
+        user_pk(user_id), range_key_condition=range_condition, filter_condition=filter_condition
+    )

@@ -178,3 +178,13 @@ def caller_for_token(token: str) -> Caller | None:
 
 def get_user(user_id: str) -> UserRecord:
     return UserRecord.get(user_pk(user_id), "PROFILE")
+
+
+def list_users() -> list[UserRecord]:
+    """Every user's profile, ordered by id.
+
+    A filtered Scan of the data table: it reads every item, which suits the rare admin-wide
+    exports and backups that call it, not a per-request path.
+    """
+    profiles = UserRecord.scan(UserRecord.sk == "PROFILE")
+    return sorted(profiles, key=lambda profile: profile.user_id)

@@ -2,14 +2,13 @@
 non-empty list section. Both are written as streams; sections are read again for each pass
 rather than held in memory."""
 
-import io
 import json
 import time
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from timeport.formats.safe_csv import write_rows
+from timeport.formats.safe_csv import write_csv_file
 
 # Sections the guide lists that this service does not hold yet: exported as empty lists so
 # the document's shape never changes when they arrive.
@@ -54,21 +53,22 @@ class GdprDocument:
     sections: dict[str, Callable[[], Iterable[dict]]]
 
 
-def _dumps(value) -> str:
+def dumps(value) -> str:
+    """Compact JSON that keeps non-ASCII text as it is."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def write_json(document: GdprDocument, stream) -> int:
     """Write the document as UTF-8 JSON bytes to `stream`; returns the number of list records."""
     write = stream.write
-    write(('{"export_info":' + _dumps(document.export_info)).encode())
-    write((',"user_profile":' + _dumps(document.user_profile)).encode())
+    write(('{"export_info":' + dumps(document.export_info)).encode())
+    write((',"user_profile":' + dumps(document.user_profile)).encode())
     records = 0
     for name, rows in document.sections.items():
         write(f',"{name}":['.encode())
         separator = ""
         for row in rows():
-            write((separator + _dumps(row)).encode())
+            write((separator + dumps(row)).encode())
             separator = ","
             records += 1
         write(b"]")
@@ -89,10 +89,7 @@ def write_zip(document: GdprDocument, stream) -> int:
             if first is None:
                 continue
             with archive.open(_member(f"{name}.csv"), mode="w", force_zip64=True) as member:
-                text = io.TextIOWrapper(member, encoding="utf-8-sig", newline="")
-                write_rows(text, CSV_COLUMNS[name], _prepend(first, iterator))
-                text.flush()
-                text.detach()
+                write_csv_file(member, CSV_COLUMNS[name], _prepend(first, iterator))
     return records
 
 

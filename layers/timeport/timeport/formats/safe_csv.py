@@ -6,8 +6,9 @@ are written as they are, so a negative number stays a number.
 """
 
 import csv
+import io
 from collections.abc import Iterable, Sequence
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,4 +34,14 @@ def write_rows(stream: TextIO, columns: Sequence[str], rows: Iterable[dict]) -> 
     for row in rows:
         writer.writerow([neutralise(row.get(column)) for column in columns])
         count += 1
+    return count
+
+
+def write_csv_file(stream: BinaryIO, columns: Sequence[str], rows: Iterable[dict]) -> int:
+    """Write a whole CSV file (UTF-8 with BOM, so Excel reads it as UTF-8) to a byte stream
+    that stays open afterwards; returns the number of rows."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", write_through=True)
+    count = write_rows(text, columns, rows)
+    text.flush()
+    text.detach()
     return count

@@ -1,24 +1,50 @@
-"""What every export shares: status, history and the download hand-off."""
+"""What every export shares: the plan a worker follows, status, history and the download."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
 
 from timeport.domain.users import Caller
 from timeport.errors import Conflict, Gone
-from timeport.jobs.records import COMPLETED, FAILED, export_view, get_job, is_expired, list_jobs
+from timeport.jobs.records import (
+    COMPLETED,
+    FAILED,
+    export_view,
+    get_job,
+    is_expired,
+    list_all_jobs,
+    list_jobs,
+    retention_days,
+)
 from timeport.storage.files import presigned_download
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """Where an export's file goes and how it is written: `write(stream)` writes the whole file
+    to a byte stream and returns the number of records in it."""
+
+    key: str
+    content_type: str
+    write: Callable[[BinaryIO], int]
 
 
 def export_status(caller: Caller, export_id: str) -> dict:
     return export_view(get_job(caller.user_id, export_id, "export"))
 
 
-def export_history(caller: Caller) -> dict:
-    return {"exports": [export_view(job) for job in list_jobs(caller.user_id, "export")]}
+def export_history(caller: Caller, all_users: bool = False) -> dict:
+    """The caller's exports, or every user's (admins only: the handler checks), newest first."""
+    jobs = list_all_jobs("export") if all_users else list_jobs(caller.user_id, "export")
+    return {"exports": [export_view(job) for job in jobs]}
 
 
 def download_url(caller: Caller, export_id: str, s3_client=None) -> str:
     """A short-lived presigned URL for the caller's own finished, unexpired export."""
     job = get_job(caller.user_id, export_id, "export")
     if is_expired(job):
-        raise Gone("This export has expired (exports are kept 7 days); start a new export")
+        days = retention_days(job.kind, job.job_type)
+        raise Gone(f"This export has expired (it was kept {days} days); start a new export")
     if job.status == FAILED:
         raise Conflict(f"This export failed and has no file: {job.error_message}")
     if job.status != COMPLETED:

@@ -1,20 +1,17 @@
-"""The GDPR export: start it as a job, and the worker that writes the file to exports/."""
+"""The GDPR export: start it as a job, and the plan the export worker follows to write it."""
 
 from zoneinfo import ZoneInfo
-
-from aws_lambda_powertools import Logger
 
 from timeport.clock import iso, utc_now
 from timeport.domain.catalog import list_clients, list_projects, list_tasks
 from timeport.domain.entries import list_entries
 from timeport.domain.users import Caller, get_user
 from timeport.formats.gdpr import GdprDocument, write_json, write_zip
-from timeport.jobs.records import create_job, fail_job, finish_export, take_job
-from timeport.settings import get_settings
-from timeport.storage.files import S3StreamWriter, export_key
+from timeport.jobs.exports import ExportPlan
+from timeport.jobs.records import create_job
+from timeport.storage.files import export_key
 from timeport.storage.models import JobRecord, TimeEntryRecord
 
-logger = Logger(child=True)
 FORMATS = {"json": ("json", "application/json"), "zip": ("zip", "application/zip")}
 
 
@@ -100,24 +97,11 @@ def build_document(user_id: str) -> GdprDocument:
     )
 
 
-def run_gdpr_export(user_id: str, export_id: str, s3_client=None) -> str:
-    job = take_job(user_id, export_id, get_settings().worker_lease_seconds)
-    if job is None:
-        return "skipped"
-
+def gdpr_plan(job: JobRecord) -> ExportPlan:
     _, content_type = FORMATS[job.export_format]
-    key = export_key(user_id, export_id, job.filename)
-    try:
-        document = build_document(user_id)
-        with S3StreamWriter(key, content_type, s3_client) as stream:
-            write = write_zip if job.export_format == "zip" else write_json
-            record_count = write(document, stream)
-        finish_export(job, key, record_count, stream.bytes_written)
-    except Exception:
-        logger.exception("GDPR export failed", extra={"export_id": export_id})
-        fail_job(job, f"The export could not be written; reference {export_id}")
-        raise
-    logger.info(
-        "GDPR export finished", extra={"export_id": export_id, "record_count": record_count}
+    write = write_zip if job.export_format == "zip" else write_json
+    return ExportPlan(
+        key=export_key(job.user_id, job.job_id, job.filename),
+        content_type=content_type,
+        write=lambda stream: write(build_document(job.user_id), stream),
     )
-    return "completed"

@@ -4,6 +4,7 @@ A job is always looked up with its owner's id, so another user's id finds nothin
 answers 404 exactly like an id that never existed.
 """
 
+import json
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
@@ -28,10 +29,24 @@ MAX_STORED_ERRORS = 500
 _ID_PREFIX = {"import": "imp_", "export": "exp_"}
 
 
+def retention_days(kind: str, job_type: str) -> int:
+    """How long a job's file (and so the job) is kept: backups have their own retention."""
+    settings = get_settings()
+    if (kind, job_type) == ("export", "backup"):
+        return settings.backup_retention_days
+    return settings.file_retention_days
+
+
+def expiry_actions(job: JobRecord, now: datetime) -> list:
+    """expires_at and the TTL attribute on the same instant, counted from `now`."""
+    expires_at = now + timedelta(days=retention_days(job.kind, job.job_type))
+    return [JobRecord.expires_at.set(expires_at), JobRecord.expires_at_epoch.set(expires_at)]
+
+
 def create_job(user_id: str, kind: str, job_type: str, **attributes) -> JobRecord:
-    """Save a new pending job. It expires with its files: `file_retention_days` from now."""
+    """Save a new pending job. Until it finishes, it expires `retention_days` from now."""
     now = utc_now()
-    expires_at = now + timedelta(days=get_settings().file_retention_days)
+    expires_at = now + timedelta(days=retention_days(kind, job_type))
     job = JobRecord(
         user_id,
         _ID_PREFIX[kind] + new_id(),
@@ -65,6 +80,11 @@ def list_jobs(user_id: str, kind: str, limit: int = 100) -> list[JobRecord]:
         limit=limit,
     )
     return list(query)
+
+
+def list_all_jobs(kind: str, limit: int = 100) -> list[JobRecord]:
+    """Every user's jobs of one kind, newest first, through the JobsByKind index."""
+    return list(JobRecord.by_kind.query(kind, scan_index_forward=False, limit=limit))
 
 
 def claim_job(job: JobRecord, lease_seconds: int) -> bool:
@@ -153,10 +173,12 @@ class ImportProgress:
             JobRecord.errors_omitted.set(self.errors_omitted),
         ]
         if status is not None:
+            now = utc_now()
             actions += [
                 JobRecord.status.set(status),
-                JobRecord.completed_at.set(utc_now()),
+                JobRecord.completed_at.set(now),
                 JobRecord.lease_until.remove(),
+                *expiry_actions(self.job, now),
             ]
         if error_message is not None:
             actions.append(JobRecord.error_message.set(error_message))
@@ -170,7 +192,6 @@ class ImportProgress:
 
 def finish_export(job: JobRecord, s3_key: str, record_count: int, file_size: int) -> None:
     now = utc_now()
-    expires_at = now + timedelta(days=get_settings().file_retention_days)
     job.update(
         actions=[
             JobRecord.status.set(COMPLETED),
@@ -178,20 +199,21 @@ def finish_export(job: JobRecord, s3_key: str, record_count: int, file_size: int
             JobRecord.record_count.set(record_count),
             JobRecord.file_size.set(file_size),
             JobRecord.completed_at.set(now),
-            JobRecord.expires_at.set(expires_at),
-            JobRecord.expires_at_epoch.set(expires_at),
             JobRecord.lease_until.remove(),
+            *expiry_actions(job, now),
         ]
     )
 
 
 def fail_job(job: JobRecord, message: str) -> None:
+    now = utc_now()
     job.update(
         actions=[
             JobRecord.status.set(FAILED),
             JobRecord.error_message.set(message),
-            JobRecord.completed_at.set(utc_now()),
+            JobRecord.completed_at.set(now),
             JobRecord.lease_until.remove(),
+            *expiry_actions(job, now),
         ]
     )
 
@@ -211,10 +233,15 @@ def _never_uploaded(job: JobRecord) -> bool:
     return utc_now() > deadline + UPLOAD_GRACE
 
 
+def _json_or_none(text: str | None):
+    return json.loads(text) if text else None
+
+
 def import_view(job: JobRecord) -> dict:
     abandoned = _never_uploaded(job)
     return {
         "id": job.job_id,
+        "user_id": job.user_id,
         "import_type": job.job_type,
         "status": FAILED if abandoned else job.status,
         "source_file": job.source_file,
@@ -225,7 +252,10 @@ def import_view(job: JobRecord) -> dict:
         "pages_done": job.pages_done,
         "source_range": job.source_params.as_dict() if job.source_params else None,
         "waiting_for": job.waiting_for,
-        "errors": [error.as_dict() for error in job.errors],
+        "errors": [
+            {"row": e.row, "column": e.column, "value": e.value, "message": e.message}
+            for e in job.errors
+        ],
         "errors_omitted": job.errors_omitted,
         "error_message": (
             "No file was uploaded before the upload URL expired; ask for a new one"
@@ -235,16 +265,21 @@ def import_view(job: JobRecord) -> dict:
         "created_at": iso(job.created_at),
         "started_at": iso(job.started_at),
         "completed_at": iso(job.completed_at),
+        "expires_at": iso(job.expires_at),
+        "is_expired": is_expired(job),
+        "summary": _json_or_none(job.summary),
     }
 
 
 def export_view(job: JobRecord) -> dict:
     return {
         "id": job.job_id,
+        "user_id": job.user_id,
         "export_type": job.job_type,
         "export_format": job.export_format,
         "status": job.status,
         "filename": job.filename,
+        "filters": _json_or_none(job.filters),
         "record_count": job.record_count,
         "file_size": job.file_size,
         "error_message": job.error_message,

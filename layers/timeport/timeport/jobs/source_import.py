@@ -27,6 +27,7 @@ from timeport.jobs.records import (
     PENDING,
     PROCESSING,
     create_job,
+    expiry_actions,
     fail_job,
 )
 from timeport.settings import get_settings
@@ -256,11 +257,13 @@ def finish_source_import(state: dict) -> dict:
             fail_job(job, failure_message(job.job_type, failure))
             return {"status": FAILED}
         status = PARTIAL if job.failed_records else COMPLETED
+        now = utc_now()
         job.update(
             actions=[
                 JobRecord.status.set(status),
-                JobRecord.completed_at.set(utc_now()),
+                JobRecord.completed_at.set(now),
                 JobRecord.waiting_for.remove(),
+                *expiry_actions(job, now),
             ]
         )
         return {"status": status}

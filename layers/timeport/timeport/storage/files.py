@@ -1,9 +1,11 @@
 """Files in the private bucket: keys, presigned URLs and a streaming multipart writer.
 
-| prefix        | holds                         | expires (bucket lifecycle) |
-| ------------- | ----------------------------- | -------------------------- |
-| uploads/csv/  | CSV files waiting for import  | 7 days                     |
-| exports/      | finished exports              | 7 days                     |
+| prefix           | holds                                   | expires (bucket lifecycle)   |
+| ---------------- | --------------------------------------- | ---------------------------- |
+| uploads/csv/     | CSV files waiting for import            | FileRetentionDays (7)        |
+| uploads/restore/ | backup files uploaded for a restore     | FileRetentionDays (7)        |
+| exports/         | finished exports                        | FileRetentionDays (7)        |
+| backups/         | admin backups and pre-restore backups   | BackupRetentionDays (30)     |
 """
 
 import io
@@ -41,6 +43,30 @@ def export_key(user_id: str, export_id: str, filename: str) -> str:
     return f"exports/{user_id}/{export_id}/{filename}"
 
 
+def backup_key(user_id: str, export_id: str, filename: str) -> str:
+    return f"backups/{user_id}/{export_id}/{filename}"
+
+
+def restore_upload_prefix(user_id: str) -> str:
+    return f"uploads/restore/{user_id}/"
+
+
+def restore_upload_key(user_id: str, upload_id: str) -> str:
+    return f"{restore_upload_prefix(user_id)}{upload_id}.jsonl.gz"
+
+
+def object_etag(key: str, s3_client=None) -> str | None:
+    """The object's ETag (which changes when it is uploaded again), or None when there is no
+    such object."""
+    s3_client = s3_client or default_s3_client()
+    try:
+        return s3_client.head_object(Bucket=get_settings().bucket, Key=key)["ETag"]
+    except s3_client.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+
+
 def presigned_upload(key: str, content_type: str, s3_client=None) -> str:
     settings = get_settings()
     s3_client = s3_client or default_s3_client()
@@ -70,10 +96,12 @@ def put_bytes(key: str, body: bytes, content_type: str, s3_client=None) -> None:
     s3_client.put_object(Bucket=get_settings().bucket, Key=key, Body=body, ContentType=content_type)
 
 
-def open_object(key: str, s3_client=None):
-    """The object's body as a readable byte stream (nothing is loaded whole)."""
+def open_object(key: str, s3_client=None, etag: str | None = None):
+    """The object's body as a readable byte stream (nothing is loaded whole). With `etag`, S3
+    refuses (412) if the object is no longer that version."""
     s3_client = s3_client or default_s3_client()
-    return s3_client.get_object(Bucket=get_settings().bucket, Key=key)["Body"]
+    condition = {"IfMatch": etag} if etag else {}
+    return s3_client.get_object(Bucket=get_settings().bucket, Key=key, **condition)["Body"]
 
 
 class S3StreamWriter(io.RawIOBase):

@@ -47,13 +47,29 @@ class RowError(MapAttribute):
     message = UnicodeAttribute()
 
 
+class JobsByKind(GlobalSecondaryIndex):
+    """Every user's jobs of one kind (`import` or `export`) in id order, i.e. creation order."""
+
+    class Meta:
+        index_name = "JobsByKind"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    job_id = UnicodeAttribute(range_key=True)
+
+
 class JobRecord(Model):
-    """An import or an export job. `kind` is `import` or `export`; ids start `imp_` / `exp_`."""
+    """An import or an export job. `kind` is `import` or `export`; ids start `imp_` / `exp_`.
+
+    `filters` (a filtered export's filters; a backup's sections and the restore it is taken
+    for) and `summary` (what a restore did) are JSON text.
+    """
 
     class Meta:
         table_name = _settings.jobs_table
         region = _settings.region
 
+    by_kind = JobsByKind()
     user_id = UnicodeAttribute(hash_key=True)
     job_id = UnicodeAttribute(range_key=True)
     kind = UnicodeAttribute()
@@ -76,6 +92,8 @@ class JobRecord(Model):
     errors = ListAttribute(of=RowError, default=list)
     errors_omitted = NumberAttribute(default=0)
     error_message = UnicodeAttribute(null=True)
+    filters = UnicodeAttribute(null=True)
+    summary = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     started_at = UTCDateTimeAttribute(null=True)
     completed_at = UTCDateTimeAttribute(null=True)

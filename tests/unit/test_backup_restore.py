@@ -1,0 +1,327 @@
+"""Backup and restore against moto: the file's format, validation before any write, the
+pre-restore backup, replacing only the sections present, and the admin's access."""
+
+import gzip
+import json
+
+import boto3
+import pytest
+
+from infra.local.template import REGION
+from timeport.domain.users import Caller, caller_for_token, create_user
+from timeport.errors import BadRequest, Conflict
+from timeport.jobs import csv_import
+from timeport.jobs.backups import start_backup
+from timeport.jobs.csv_uploads import accept_csv_file
+from timeport.jobs.export_runner import run_export
+from timeport.jobs.exports import export_status
+from timeport.jobs.imports import import_status
+from timeport.jobs.records import take_job
+from timeport.jobs.restore import accept_restore_file, run_restore, start_restore
+from timeport.settings import get_settings
+from timeport.storage.files import object_etag, open_object
+from timeport.storage.models import JobRecord
+
+CSV = (
+    "project_name,client_name,task_name,start_time,duration_hours,notes,tags\n"
+    "Website,Bakery,Design,2024-03-01 09:00:00,1.5,first,a;b\n"
+    "Website,Bakery,,2024-03-02 09:00:00,2,second,\n"
+    "Shop,Florist,Build,2024-03-03 09:00:00,1,third,c\n"
+)
+
+
+def caller_of(user, role: str) -> Caller:
+    return Caller(user.user_id, user.username, role, "UTC")
+
+
+def stack_with_data(aws) -> tuple[Caller, Caller, str]:
+    """An admin and a user with three imported entries; returns them and the admin's token."""
+    admin_user = create_user("boss", "boss@example.com", "admin")
+    robin = caller_of(create_user("robin", "robin@example.com"), "user")
+    job = accept_csv_file(robin, "hours.csv", CSV.encode(), aws)
+    csv_import.import_csv_object(robin.user_id, job.job_id, job.s3_key, aws)
+    return caller_of(admin_user, "admin"), robin, admin_user.api_token
+
+
+def backup(aws, admin: Caller) -> tuple[dict, bytes]:
+    job = start_backup(admin, lambda payload: None)
+    assert run_export(admin.user_id, job.job_id, aws) == "completed"
+    status = export_status(admin, job.job_id)
+    stored = JobRecord.get(admin.user_id, job.job_id)
+    body = aws.get_object(Bucket=get_settings().bucket, Key=stored.s3_key)["Body"].read()
+    return status, body
+
+
+def lines(body: bytes) -> list[dict]:
+    return [json.loads(line) for line in gzip.decompress(body).splitlines()]
+
+
+def restore(aws, admin: Caller, content: bytes) -> dict:
+    key = accept_restore_file(admin, content, aws)
+    job = start_restore(admin, key, lambda payload: None, aws)
+    run_restore(admin.user_id, job.job_id, aws)
+    return import_status(admin, job.job_id)
+
+
+def data_items() -> list[dict]:
+    table = boto3.client("dynamodb", region_name=REGION)
+    items = table.scan(TableName=get_settings().data_table)["Items"]
+    return sorted(items, key=lambda item: (item["pk"]["S"], item["sk"]["S"]))
+
+
+def gz(records: list[dict]) -> bytes:
+    return gzip.compress("".join(json.dumps(record) + "\n" for record in records).encode(), mtime=0)
+
+
+def test_a_backup_starts_with_a_header_of_exact_counts_and_holds_no_token(aws):
+    admin, robin, token = stack_with_data(aws)
+
+    status, body = backup(aws, admin)
+
+    header, *records = lines(body)
+    assert header["format"] == "timeport-backup"
+    assert header["format_version"] == 1
+    assert header["sections"] == {
+        "users": 2,
+        "clients": 2,
+        "projects": 2,
+        "tasks": 2,
+        "time_entries": 3,
+        "jobs": 1,
+        "expenses": 0,
+        "comments": 0,
+        "settings": 0,
+        "invoices": 0,
+        "payments": 0,
+    }
+    assert [record["section"] for record in records] == (
+        ["users"] * 2 + ["clients"] * 2 + ["projects"] * 2 + ["tasks"] * 2
+        + ["time_entries"] * 3 + ["jobs"]
+    )  # fmt: skip
+    assert records[-1]["record"]["job_type"] == "csv"
+    assert status["record_count"] == 12
+    assert (status["export_type"], status["export_format"]) == ("backup", "jsonl.gz")
+    assert status["filename"].startswith("timeport_backup_")
+    text = gzip.decompress(body).decode()
+    assert token not in text and "TOKEN" not in text and "token" not in text
+    stored = JobRecord.get(admin.user_id, status["id"])
+    assert stored.s3_key.startswith(f"backups/{admin.user_id}/")
+    completed = stored.completed_at
+    assert (stored.expires_at - completed).days == 30
+
+
+def test_restoring_a_backup_replaces_what_changed_and_backs_it_up_first(aws):
+    admin, robin, token = stack_with_data(aws)
+    _, first = backup(aws, admin)
+    before = data_items()
+    later = accept_csv_file(robin, "more.csv", CSV.replace("Website", "Blog").encode(), aws)
+    csv_import.import_csv_object(robin.user_id, later.job_id, later.s3_key, aws)
+
+    status = restore(aws, admin, first)
+
+    assert status["status"] == "completed", status
+    sections = status["summary"]["sections"]
+    assert sections["time_entries"] == {"restored": 3, "replaced": 3, "removed": 3, "kept": 0}
+    assert sections["projects"] == {"restored": 2, "replaced": 2, "removed": 1, "kept": 0}
+    assert sections["users"] == {"restored": 1, "replaced": 1, "removed": 0, "kept": 1}
+    assert data_items() == before
+    assert caller_for_token(token).user_id == admin.user_id
+    pre = status["summary"]["pre_restore_backup"]
+    pre_status = export_status(admin, pre["export_id"])
+    # 2 users, 2 clients, 3 projects, 3 tasks, 6 entries; 2 imports and the first backup (not
+    # this restore's job nor the pre-restore backup's own: neither is finished yet).
+    assert (pre_status["status"], pre_status["record_count"]) == ("completed", 19)
+    assert pre["filename"].startswith("pre_restore_backup_")
+
+
+def test_a_file_that_fails_validation_changes_nothing_and_names_each_problem(aws):
+    admin, robin, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    header, *records = lines(body)
+    entries = [i for i, record in enumerate(records) if record["section"] == "time_entries"]
+    records[entries[0]]["record"]["start_time"] = "yesterday"
+    records[entries[1]]["record"]["project_id"] = "nowhere"
+    del records[entries[2]]["record"]["billable"]
+    before = data_items()
+
+    status = restore(aws, admin, gz([header, *records]))
+
+    assert status["status"] == "failed"
+    assert status["error_message"].startswith("The backup file failed validation (2 problem(s)")
+    assert [(e["row"], e["column"], e["value"]) for e in status["errors"]] == [
+        (entries[0] + 2, "time_entries.start_time", "yesterday"),
+        (entries[2] + 2, "time_entries.billable", None),
+    ]
+    assert data_items() == before
+    # The backup taken above and the refused restore; no pre-restore backup was written.
+    assert admin_jobs(admin) == [("export", "backup"), ("import", "backup")]
+
+
+def admin_jobs(admin: Caller) -> list[tuple[str, str]]:
+    return [(job.kind, job.job_type) for job in JobRecord.query(admin.user_id)]
+
+
+def test_references_are_checked_once_the_shape_is_right(aws):
+    admin, robin, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    header, *records = lines(body)
+    entry = next(r for r in records if r["section"] == "time_entries")
+    entry["record"]["project_id"] = "nowhere"
+
+    status = restore(aws, admin, gz([header, *records]))
+
+    ((row, column, value, message),) = [
+        (e["row"], e["column"], e["value"], e["message"]) for e in status["errors"]
+    ]
+    assert (row, column, value) == (records.index(entry) + 2, "time_entries.project_id", "nowhere")
+    assert message == "no projects record with project_id 'nowhere'"
+
+
+def test_a_file_with_only_some_sections_replaces_only_those(aws):
+    admin, robin, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    header, *records = lines(body)
+    kept = [r for r in records if r["section"] == "time_entries"][:1]
+    projects_before = [i for i in data_items() if i["sk"]["S"].startswith("PROJECT#")]
+
+    status = restore(aws, admin, gz([{**header, "sections": {"time_entries": 1}}, *kept]))
+
+    assert status["summary"]["sections"] == {
+        "time_entries": {"restored": 1, "replaced": 1, "removed": 2, "kept": 0}
+    }
+    assert [i for i in data_items() if i["sk"]["S"].startswith("PROJECT#")] == projects_before
+    assert len([i for i in data_items() if i["sk"]["S"].startswith("ENTRY#")]) == 1
+
+
+def test_removing_projects_that_kept_entries_point_to_is_refused(aws):
+    admin, robin, _ = stack_with_data(aws)
+
+    status = restore(
+        aws, admin, gz([{"format": "timeport-backup", "format_version": 1,
+                         "created_at": "2024-01-01T00:00:00Z", "sections": {"projects": 0}}])
+    )  # fmt: skip
+
+    assert status["status"] == "failed"
+    assert sorted((e["row"], e["column"]) for e in status["errors"]) == [
+        (0, "tasks.project_id"),
+        (0, "tasks.project_id"),
+        (0, "time_entries.project_id"),
+        (0, "time_entries.project_id"),
+        (0, "time_entries.project_id"),
+    ]
+
+
+def test_an_unknown_version_a_wrong_count_and_a_cut_file_are_refused(aws):
+    admin, _, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    header, *records = lines(body)
+
+    newer = restore(aws, admin, gz([{**header, "format_version": 2}, *records]))
+    short = restore(aws, admin, gz([header, *records[:-1]]))
+    cut = restore(aws, admin, body[: len(body) // 2])
+
+    assert [(e["column"], e["message"]) for e in newer["errors"]] == [
+        ("header.format_version", "format_version 2 is not supported; this service reads 1")
+    ]
+    assert [(e["column"], e["message"]) for e in short["errors"]] == [
+        ("header.sections.jobs", "the header gives 1 records, the file holds 0")
+    ]
+    assert [e["message"] for e in cut["errors"]] == [
+        "the file is cut short (its gzip stream does not end)"
+    ]
+
+
+def test_the_admin_keeps_access_and_removed_users_lose_theirs(aws):
+    admin, robin, admin_token = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    header, *records = lines(body)
+    everyone_else = [
+        r for r in records if r["section"] != "users" or r["record"]["user_id"] != admin.user_id
+    ]
+    late = create_user("late", "late@example.com")
+
+    status = restore(aws, admin, gz([{**header, "sections": {**header["sections"], "users": 1}},
+                                      *everyone_else]))  # fmt: skip
+
+    assert status["summary"]["sections"]["users"] == {
+        "restored": 1,
+        "replaced": 1,
+        "removed": 1,
+        "kept": 0,
+    }
+    assert caller_for_token(admin_token).role == "admin"
+    assert caller_for_token(late.api_token) is None
+    assert create_user("late", "late2@example.com").username == "late"
+
+
+def test_a_file_user_with_the_admins_username_under_another_id_is_refused(aws):
+    admin, _, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    header, *records = lines(body)
+    boss = next(r for r in records if r["record"].get("username") == "boss")
+    boss["record"]["user_id"] = "someone-else"
+
+    status = restore(aws, admin, gz([header, *records]))
+
+    assert status["status"] == "failed"
+    assert [(e["column"], e["value"]) for e in status["errors"]][0] == ("users.username", "boss")
+
+
+def test_a_restore_starts_only_from_the_callers_own_existing_upload(aws):
+    admin, _, _ = stack_with_data(aws)
+    other = caller_of(create_user("other", "other@example.com", "admin"), "admin")
+    theirs = accept_restore_file(other, b"x", aws)
+
+    for key, message in (
+        (theirs, "upload_key: not an upload key this service gave you"),
+        (f"uploads/restore/{admin.user_id}/nothing.jsonl.gz", "upload_key: nothing was uploaded"),
+        ("../etc/passwd", "upload_key: not an upload key this service gave you"),
+    ):
+        with pytest.raises(BadRequest, match=message.replace(".", r"\.")):
+            start_restore(admin, key, lambda payload: None, aws)
+
+
+def test_usernames_follow_their_users_when_a_restore_swaps_or_reuses_them(aws):
+    admin, robin, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    header, *records = lines(body)
+    robin_record = next(r for r in records if r["record"].get("username") == "robin")
+    robin_record["record"]["username"] = "robin2"
+    kim = create_user("robin2", "kim@example.com")
+
+    status = restore(aws, admin, gz([header, *records]))
+
+    assert status["status"] == "completed", status
+    assert status["summary"]["sections"]["users"]["removed"] == 1
+    claims = {
+        item["pk"]["S"]: item["user_id"]["S"]
+        for item in data_items()
+        if item["pk"]["S"].startswith("USERNAME#")
+    }
+    assert claims == {"USERNAME#boss": admin.user_id, "USERNAME#robin2": robin.user_id}
+    assert caller_for_token(kim.api_token) is None
+
+
+def test_a_restore_does_not_start_while_another_one_is_running(aws):
+    admin, _, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    first = start_restore(admin, accept_restore_file(admin, body, aws), lambda p: None, aws)
+
+    with pytest.raises(Conflict, match=f"Restore {first.job_id} is still running"):
+        start_restore(admin, accept_restore_file(admin, body, aws), lambda p: None, aws)
+    run_restore(admin.user_id, first.job_id, aws)
+    second = start_restore(admin, accept_restore_file(admin, body, aws), lambda p: None, aws)
+    # A worker that died mid-restore leaves its job processing with a lapsed lease.
+    assert take_job(admin.user_id, second.job_id, lease_seconds=-1) is not None
+    assert start_restore(admin, accept_restore_file(admin, body, aws), lambda p: None, aws)
+
+
+def test_a_file_replaced_after_the_check_is_not_read(aws):
+    admin, _, _ = stack_with_data(aws)
+    key = accept_restore_file(admin, b"first version", aws)
+    checked = object_etag(key, aws)
+    aws.put_object(Bucket=get_settings().bucket, Key=key, Body=b"second version")
+
+    with pytest.raises(aws.exceptions.ClientError, match="PreconditionFailed"):
+        open_object(key, aws, checked)
+    assert open_object(key, aws, object_etag(key, aws)).read() == b"second version"

@@ -69,6 +69,7 @@ from timeport.storage.models import (
     RowError,
     TaskRecord,
     TimeEntryRecord,
+    TokenIdRecord,
     TokenRecord,
     UsernameClaim,
     UserRecord,
@@ -288,6 +289,9 @@ def _drop_orphan_tokens() -> None:
         for token in TokenRecord.scan(TokenRecord.sk == "TOKEN"):
             if token.user_id not in users:
                 batch.delete(token)
+        for index in TokenIdRecord.scan(TokenIdRecord.sk == "TOKENID"):
+            if index.user_id not in users:
+                batch.delete(index)
 
 
 def _pre_restore_backup(admin: Caller, plan: Plan, job: JobRecord, s3_client) -> dict:

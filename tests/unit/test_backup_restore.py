@@ -3,11 +3,14 @@ pre-restore backup, replacing only the sections present, and the admin's access.
 
 import gzip
 import json
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 
 from infra.local.template import REGION
+from timeport.domain.catalog import Catalog
+from timeport.domain.entries import entry_from_source
 from timeport.domain.users import Caller, caller_for_token, create_user
 from timeport.errors import BadRequest, Conflict
 from timeport.jobs import csv_import
@@ -16,11 +19,12 @@ from timeport.jobs.csv_uploads import accept_csv_file
 from timeport.jobs.export_runner import run_export
 from timeport.jobs.exports import export_status
 from timeport.jobs.imports import import_status
-from timeport.jobs.records import take_job
+from timeport.jobs.records import create_job, take_job
 from timeport.jobs.restore import accept_restore_file, run_restore, start_restore
 from timeport.settings import get_settings
+from timeport.sources.remote import SourceEntry
 from timeport.storage.files import object_etag, open_object
-from timeport.storage.models import JobRecord
+from timeport.storage.models import JobRecord, TimeEntryRecord
 
 CSV = (
     "project_name,client_name,task_name,start_time,duration_hours,notes,tags\n"
@@ -325,3 +329,49 @@ def test_a_file_replaced_after_the_check_is_not_read(aws):
     with pytest.raises(aws.exceptions.ClientError, match="PreconditionFailed"):
         open_object(key, aws, checked)
     assert open_object(key, aws, object_etag(key, aws)).read() == b"second version"
+
+
+def test_entries_and_jobs_from_toggl_survive_a_round_trip_unchanged(aws):
+    admin, robin, _ = stack_with_data(aws)
+    job = create_job(
+        robin.user_id,
+        "import",
+        "toggl",
+        source_params={"scope_id": "42", "start_date": "2024-03-01", "end_date": "2024-03-31"},
+        cursor='{"window": 1, "page": null, "done_in_page": 0}',
+    )
+    job.update(actions=[JobRecord.skipped_records.set(2), JobRecord.pages_done.set(3)])
+    start = datetime(2024, 3, 5, 9, tzinfo=UTC)
+    no_project = SourceEntry(
+        "toggl",
+        "4100000007",
+        start,
+        start + timedelta(hours=1),
+        None,
+        None,
+        None,
+        "no project",
+        False,
+        ["x"],
+    )
+    entry_from_source(no_project, job, Catalog(robin.user_id), start).save()
+    _, body = backup(aws, admin)
+    before = data_items()
+    jobs_before = JobRecord.get(robin.user_id, job.job_id).attribute_values
+    TimeEntryRecord(f"USER#{robin.user_id}", "ENTRY#toggl-4100000007").delete()
+
+    status = restore(aws, admin, body)
+
+    assert status["status"] == "completed", status
+    assert data_items() == before
+    restored = JobRecord.get(robin.user_id, job.job_id).attribute_values
+    assert {key: restored[key] for key in ("skipped_records", "pages_done", "cursor")} == {
+        "skipped_records": 2,
+        "pages_done": 3,
+        "cursor": jobs_before["cursor"],
+    }
+    assert restored["source_params"].as_dict() == {
+        "scope_id": "42",
+        "start_date": "2024-03-01",
+        "end_date": "2024-03-31",
+    }

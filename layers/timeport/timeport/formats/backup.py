@@ -108,12 +108,14 @@ class TaskRow(_Record):
 
 
 class TimeEntryRow(_Record):
+    """An entry imported from Toggl or Harvest may have no project (and so no client)."""
+
     user_id: Id
     entry_id: Id
-    project_id: Id
-    project_name: Name
-    client_id: Id
-    client_name: Name
+    project_id: Id | None
+    project_name: Name | None
+    client_id: Id | None
+    client_name: Name | None
     task_id: Id | None
     task_name: Name | None
     start_time: Timestamp
@@ -124,6 +126,7 @@ class TimeEntryRow(_Record):
     billable: StrictBool
     source: Annotated[StrictStr, Field(min_length=1, max_length=32)]
     import_id: Id | None
+    source_id: Annotated[StrictStr, Field(min_length=1, max_length=100)] | None = None
     created_at: Timestamp
 
 
@@ -154,6 +157,11 @@ class JobRow(_Record):
     error_message: Text | None
     filters: Text | None
     summary: Text | None
+    skipped_records: Count = 0
+    pages_done: Count = 0
+    source_params: dict[str, StrictStr] | None = None
+    cursor: Text | None = None
+    waiting_for: Text | None = None
     created_at: Timestamp
     started_at: Timestamp | None
     completed_at: Timestamp | None

@@ -108,6 +108,7 @@ def _time_entries() -> Iterator[dict]:
                 "billable": entry.billable,
                 "source": entry.source,
                 "import_id": entry.import_id,
+                "source_id": entry.source_id,
                 "created_at": stamp(entry.created_at),
             }
 
@@ -141,6 +142,11 @@ def job_row(job: JobRecord) -> dict:
         "error_message": job.error_message,
         "filters": job.filters,
         "summary": job.summary,
+        "skipped_records": int(job.skipped_records),
+        "pages_done": int(job.pages_done),
+        "source_params": job.source_params.as_dict() if job.source_params else None,
+        "cursor": job.cursor,
+        "waiting_for": job.waiting_for,
         "created_at": stamp(job.created_at),
         "started_at": stamp(job.started_at),
         "completed_at": stamp(job.completed_at),

@@ -62,10 +62,12 @@ def fake_harvest():
         yield fake
 
 
-@contextmanager
-def running_stack(name: str, **settings: str):
-    """A local stack in its own process (`python -m infra.local`), stopped on exit. When it
-    stops, its log is searched for secrets (see assert_log_holds_no_secret)."""
+START_ATTEMPTS = 3
+
+
+def _start_stack(name: str, settings: dict) -> tuple[subprocess.Popen, dict] | None:
+    """Start one stack process and wait until it serves; None when its port was taken
+    between choosing it and binding it (free_port cannot reserve it)."""
     port = free_port()
     admin_token = "tp_" + secrets.token_urlsafe(32)
     environment = {
@@ -84,37 +86,53 @@ def running_stack(name: str, **settings: str):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"The local stack exited early:\n{log_path.read_text()[-3000:]}")
-            try:
-                endpoint = re.search(r"moto\) endpoint: (\S+)", log_path.read_text())
-                healthy = requests.get(base_url + "/api/health", timeout=1).status_code == 200
-                if healthy and endpoint:
-                    aws_endpoint = endpoint.group(1)
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("The local stack did not answer /api/health in time")
-            time.sleep(0.2)
-        stack = {
-            "base_url": base_url,
-            "admin_token": admin_token,
-            "log_path": log_path,
-            "aws_endpoint": aws_endpoint,
-            "never_logged": set(),
-        }
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        if process.poll() is not None:
+            output = log_path.read_text()
+            if "Address already in use" in output:
+                return None
+            pytest.fail(f"The local stack exited early:\n{output[-3000:]}")
         try:
-            yield stack
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-    log = log_path.read_text()
-    assert log.count(admin_token) == 1, "the admin token is printed once, in the start banner"
+            endpoint = re.search(r"moto\) endpoint: (\S+)", log_path.read_text())
+            healthy = requests.get(base_url + "/api/health", timeout=1).status_code == 200
+            if healthy and endpoint:
+                break
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("The local stack did not answer /api/health in time")
+        time.sleep(0.2)
+    stack = {
+        "base_url": base_url,
+        "admin_token": admin_token,
+        "log_path": log_path,
+        "aws_endpoint": endpoint.group(1),
+        "never_logged": set(),
+    }
+    return process, stack
+
+
+@contextmanager
+def running_stack(name: str, **settings: str):
+    """A local stack in its own process (`python -m infra.local`), stopped on exit. When it
+    stops, its log is searched for secrets (see assert_log_holds_no_secret)."""
+    for _ in range(START_ATTEMPTS):
+        started = _start_stack(name, settings)
+        if started:
+            break
+    else:
+        pytest.fail(f"The local stack found no free port in {START_ATTEMPTS} attempts")
+    process, stack = started
+    try:
+        yield stack
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    log = stack["log_path"].read_text()
+    assert log.count(stack["admin_token"]) == 1, "the admin token is printed once, in the banner"
     assert_log_holds_no_secret(log, stack["never_logged"])
 
 

@@ -1,12 +1,20 @@
 """The CSV reader: the guide's columns and date formats, row numbers, and row-level errors."""
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, _zoneinfo, available_timezones
 
 import pytest
 
 from timeport.errors import FileRejected
-from timeport.sources.csv_entries import TEMPLATE_CSV, CsvEntryReader, EntryDraft, RowFailure
+from timeport.sources.csv_entries import (
+    TEMPLATE_CSV,
+    CsvEntryReader,
+    EntryDraft,
+    RowFailure,
+    TimestampError,
+    parse_timestamp,
+)
 from timeport.sources.text_stream import open_text
 
 
@@ -261,3 +269,40 @@ def test_binary_files_are_refused_with_a_clear_message():
 def test_an_empty_file_is_refused():
     with pytest.raises(FileRejected, match="empty"):
         open_text(io.BytesIO(b""))
+
+
+@pytest.mark.parametrize(
+    "timezone",
+    ["Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "America/St_Johns", "Asia/Gaza"],
+)
+def test_the_per_day_offset_shortcut_reads_every_quarter_hour_as_parse_timestamp_does(timezone):
+    # Santiago and Gaza change at midnight, Lord Howe by half an hour, St John's at 00:01.
+    reader = CsvEntryReader(io.StringIO("project_name,start_time\n"), timezone)
+    zone = ZoneInfo(timezone)
+    moment = datetime(2024, 1, 1)
+
+    while moment.year == 2024:
+        value = moment.strftime("%Y-%m-%d %H:%M:%S")
+        assert outcome(reader._to_utc, value) == outcome(parse_timestamp, value, zone), value
+        moment += timedelta(minutes=15)
+
+
+def test_no_time_zone_changes_its_clock_twice_within_two_days():
+    """What the per-day shortcut of CsvEntryReader._to_utc relies on, checked against the
+    tzdata in use (zoneinfo's pure-Python reader is the one that shows the transitions)."""
+    earliest, latest = (datetime(year, 1, 1, tzinfo=UTC).timestamp() for year in (1970, 2101))
+    for key in available_timezones():
+        changes = [
+            moment
+            for moment in _zoneinfo.ZoneInfo.no_cache(key)._trans_utc
+            if earliest <= moment < latest
+        ]
+        closest = min((b - a for a, b in zip(changes, changes[1:], strict=False)), default=None)
+        assert closest is None or closest >= 2 * 86_400, key
+
+
+def outcome(parse, *arguments):
+    try:
+        return parse(*arguments)
+    except TimestampError as error:
+        return str(error)

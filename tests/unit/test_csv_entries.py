@@ -306,3 +306,36 @@ def outcome(parse, *arguments):
         return parse(*arguments)
     except TimestampError as error:
         return str(error)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "P,C,T,2024-01-01 09:00:00,2024-01-01 10:00:00,,n,a;b,true",
+        " P , C ,  , 2024-01-01 09:00:00 ,, 1,5 , n , a ,, a ;b , TRUE ",
+        "P,,,2024-01-01,,-0,,;,Yes",
+        "P,,,2024-01-01 09:00:00,2024-01-01 08:00:00,,,,",
+        "P,,,2024-01-01 09:00:00,2024-01-01 10:00:00,abc,,,",
+        "P,,,2024-01-01 09:00:00,,,,,",
+        "P,,,2024-01-01 09:00:00,,1000.0001,,,",
+        "P,,,2024-01-01T09:00:00+02:00,2024-01-01T09:30:00Z,,,,n",
+        "P,,,25/12/2024 08:15,12/26/2024 08:15:00,,,,0",
+        "P,,,1969-12-31 23:00:00,,1,,,",
+        "P,,,2024-03-31 02:30:00,,1,,,",
+        "P,,,2024-10-27 02:30:00,2024-10-27 02:45:00,,,,",
+        ",,,2024-01-01,,1,,,",
+        "P,,,,,1,,,",
+        "P,,,2024-01-01,,1,,,maybe",
+        "P" * 201 + ",,,2024-01-01,,1,,,",
+        "P,," + "T" * 201 + ",2024-01-01,,1,,,",
+        "P,,,2024-01-01,,1," + "n" * 10_001 + ",,",
+        "P,,,2024-01-01,,1,caf\ufffd,,",
+    ],
+)
+def test_the_quick_path_and_the_full_check_read_every_row_alike(line):
+    reader = CsvEntryReader(io.StringIO(TEMPLATE_CSV.splitlines()[0] + "\n"), "Europe/Berlin")
+    record = line.split(",")
+
+    quick = reader._parse(7, list(record), "".join(record))
+
+    assert quick == reader._check(7, list(record))

@@ -40,7 +40,9 @@ NAME_MAX_CHARS = 200
 NOTES_MAX_CHARS = 10_000
 MAX_DURATION_HOURS = 1_000
 FIELD_MAX_CHARS = 100_000
+# Bounds of the tag lists a reader remembers, so that no file can make the cache grow big.
 MAX_REMEMBERED_TAG_LISTS = 10_000
+MAX_REMEMBERED_TAG_CHARS = 200
 _DAY_FIRST_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
 _MONTH_FIRST_FORMATS = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 _TRUE = frozenset({"", "true", "yes", "y", "1"})
@@ -53,6 +55,7 @@ _NAIVE_EPOCH = datetime(2000, 1, 1)
 _UTC_EPOCH = _NAIVE_EPOCH.replace(tzinfo=UTC)
 _ONE_DAY = timedelta(days=1)
 _ONE_MICROSECOND = timedelta(microseconds=1)
+_UNSEEN = object()
 
 
 @dataclass(slots=True)
@@ -296,7 +299,10 @@ class CsvEntryReader:
         tags = self._tag_lists.get(text)
         if tags is None:
             tags = split_tags(text)
-            if len(self._tag_lists) < MAX_REMEMBERED_TAG_LISTS:
+            if (
+                len(text) <= MAX_REMEMBERED_TAG_CHARS
+                and len(self._tag_lists) < MAX_REMEMBERED_TAG_LISTS
+            ):
                 self._tag_lists[text] = tags
         # A list of its own for every entry, so that changing one changes no other.
         return tags.copy()
@@ -405,18 +411,19 @@ class CsvEntryReader:
         if moment.tzinfo is not None:
             return parse_timestamp(value, self._zone)
         day = moment.toordinal()
-        base = self._day_bases.get(day, _ONE_DAY)
-        if base is _ONE_DAY:
+        base = self._day_bases.get(day, _UNSEEN)
+        if base is _UNSEEN:
+            # Only days of the allowed years are remembered: at most 48,000 of them, whatever
+            # the file holds.
+            if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+                return parse_timestamp(value, self._zone)
             base = self._day_bases[day] = self._day_base(moment)
         if base is None:
             return parse_timestamp(value, self._zone)
         return _UTC_EPOCH + (moment - base)
 
     def _day_base(self, moment: datetime) -> datetime | None:
-        """_NAIVE_EPOCH shifted by the day's one offset; None when the clock changes that day,
-        or when the year is out of range, so that parse_timestamp refuses it."""
-        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-            return None
+        """_NAIVE_EPOCH shifted by the day's one offset, or None when the clock changes that day."""
         first = datetime(moment.year, moment.month, moment.day)
         last = first + _ONE_DAY - _ONE_MICROSECOND
         zone = self._zone

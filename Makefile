@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test bench lint clean
 
 $(STAMP): pyproject.toml layers/timeport/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Timeport needs Python 3.11 or newer")'
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The figures of issue 6 (about 10 minutes; BENCH_ARGS=--quick for a first look in about 1).
+bench: $(STAMP)
+	$(PY) -m tests.benchmarks.run $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check functions layers infra tests

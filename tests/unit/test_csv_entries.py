@@ -1,12 +1,20 @@
 """The CSV reader: the guide's columns and date formats, row numbers, and row-level errors."""
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, _zoneinfo, available_timezones
 
 import pytest
 
 from timeport.errors import FileRejected
-from timeport.sources.csv_entries import TEMPLATE_CSV, CsvEntryReader, EntryDraft, RowFailure
+from timeport.sources.csv_entries import (
+    TEMPLATE_CSV,
+    CsvEntryReader,
+    EntryDraft,
+    RowFailure,
+    TimestampError,
+    parse_timestamp,
+)
 from timeport.sources.text_stream import open_text
 
 
@@ -295,3 +303,73 @@ def test_a_row_with_too_many_cells_fails_alone():
 def test_a_header_too_long_to_read_rejects_the_file():
     with pytest.raises(FileRejected, match="header row is longer than 1,000,000 characters"):
         read_bytes(b"x" * 1_200_000)
+
+
+@pytest.mark.parametrize(
+    "timezone",
+    ["Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "America/St_Johns", "Asia/Gaza"],
+)
+def test_the_per_day_offset_shortcut_reads_every_quarter_hour_as_parse_timestamp_does(timezone):
+    # Santiago and Gaza change at midnight, Lord Howe by half an hour, St John's at 00:01.
+    reader = CsvEntryReader(io.StringIO("project_name,start_time\n"), timezone)
+    zone = ZoneInfo(timezone)
+    moment = datetime(2024, 1, 1)
+
+    while moment.year == 2024:
+        value = moment.strftime("%Y-%m-%d %H:%M:%S")
+        assert outcome(reader._to_utc, value) == outcome(parse_timestamp, value, zone), value
+        moment += timedelta(minutes=15)
+
+
+def test_no_time_zone_changes_its_clock_twice_within_two_days():
+    """What the per-day shortcut of CsvEntryReader._to_utc relies on, checked against the
+    tzdata in use (zoneinfo's pure-Python reader is the one that shows the transitions)."""
+    earliest, latest = (datetime(year, 1, 1, tzinfo=UTC).timestamp() for year in (1970, 2101))
+    for key in available_timezones():
+        changes = [
+            moment
+            for moment in _zoneinfo.ZoneInfo.no_cache(key)._trans_utc
+            if earliest <= moment < latest
+        ]
+        closest = min((b - a for a, b in zip(changes, changes[1:], strict=False)), default=None)
+        assert closest is None or closest >= 2 * 86_400, key
+
+
+def outcome(parse, *arguments):
+    try:
+        return parse(*arguments)
+    except TimestampError as error:
+        return str(error)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "P,C,T,2024-01-01 09:00:00,2024-01-01 10:00:00,,n,a;b,true",
+        " P , C ,  , 2024-01-01 09:00:00 ,, 1,5 , n , a ,, a ;b , TRUE ",
+        "P,,,2024-01-01,,-0,,;,Yes",
+        "P,,,2024-01-01 09:00:00,2024-01-01 08:00:00,,,,",
+        "P,,,2024-01-01 09:00:00,2024-01-01 10:00:00,abc,,,",
+        "P,,,2024-01-01 09:00:00,,,,,",
+        "P,,,2024-01-01 09:00:00,,1000.0001,,,",
+        "P,,,2024-01-01T09:00:00+02:00,2024-01-01T09:30:00Z,,,,n",
+        "P,,,25/12/2024 08:15,12/26/2024 08:15:00,,,,0",
+        "P,,,1969-12-31 23:00:00,,1,,,",
+        "P,,,2024-03-31 02:30:00,,1,,,",
+        "P,,,2024-10-27 02:30:00,2024-10-27 02:45:00,,,,",
+        ",,,2024-01-01,,1,,,",
+        "P,,,,,1,,,",
+        "P,,,2024-01-01,,1,,,maybe",
+        "P" * 201 + ",,,2024-01-01,,1,,,",
+        "P,," + "T" * 201 + ",2024-01-01,,1,,,",
+        "P,,,2024-01-01,,1," + "n" * 10_001 + ",,",
+        "P,,,2024-01-01,,1,caf\ufffd,,",
+    ],
+)
+def test_the_quick_path_and_the_full_check_read_every_row_alike(line):
+    reader = CsvEntryReader(io.StringIO(TEMPLATE_CSV.splitlines()[0] + "\n"), "Europe/Berlin")
+    record = line.split(",")
+
+    quick = reader._parse(7, list(record), "".join(record))
+
+    assert quick == reader._check(7, list(record))

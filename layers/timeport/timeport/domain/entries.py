@@ -1,12 +1,19 @@
 """Time entries: how an imported row becomes a stored entry, and how entries are read back."""
 
+from __future__ import annotations
+
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from timeport.domain.catalog import Catalog
-from timeport.sources.csv_entries import EntryDraft
-from timeport.sources.remote import SourceEntry
 from timeport.storage.models import JobRecord, TimeEntryRecord, user_pk
+
+if TYPE_CHECKING:
+    # Named in signatures only: importing them would load `requests` (and the CSV reader) into
+    # every function that reads entries, such as the GDPR export start, for nothing.
+    from timeport.sources.csv_entries import EntryDraft
+    from timeport.sources.remote import SourceEntry
 
 
 def entry_id_for_row(import_id: str, row: int) -> str:

@@ -11,8 +11,8 @@ import json
 from datetime import date, timedelta
 from functools import lru_cache
 
-import boto3
 from aws_lambda_powertools import Logger
+from botocore.session import get_session
 
 from timeport.clock import utc_now
 from timeport.domain.catalog import Catalog
@@ -46,7 +46,8 @@ MAX_RANGE_DAYS = 366 * 10
 
 @lru_cache(maxsize=1)
 def _sfn():
-    return boto3.client("stepfunctions", region_name=get_settings().region)
+    # botocore's client, as in storage/files.py: boto3 would only add to the cold start.
+    return get_session().create_client("stepfunctions", region_name=get_settings().region)
 
 
 def month_windows(start: date, end: date) -> list[tuple[str, str]]:

@@ -1,0 +1,1 @@
+"""Benchmarks behind `make bench`: a script that prints figures, never a timed test."""

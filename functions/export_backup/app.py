@@ -6,6 +6,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from timeport.api.app import create_app, current_caller, json_response, require_admin
 from timeport.api.workers import invoke_async
 from timeport.jobs.backups import start_backup
+from timeport.jobs.records import export_reference
 from timeport.settings import get_settings
 
 logger = Logger()
@@ -19,13 +20,7 @@ def start():
     worker = get_settings().export_worker_function
     job = start_backup(caller, lambda payload: invoke_async(worker, payload))
     logger.info("Backup started", extra={"export_id": job.job_id, "user_id": caller.user_id})
-    body = {
-        "success": True,
-        "export_id": job.job_id,
-        "filename": job.filename,
-        "download_url": f"/api/export/download/{job.job_id}",
-    }
-    return json_response(202, body)
+    return json_response(202, {"success": True, **export_reference(job)})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

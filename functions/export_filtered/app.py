@@ -7,6 +7,7 @@ from timeport.api.app import create_app, current_caller, json_response
 from timeport.api.schemas import FilteredExportRequest
 from timeport.api.workers import invoke_async
 from timeport.jobs.filtered_export import start_filtered_export
+from timeport.jobs.records import export_reference
 from timeport.settings import get_settings
 
 logger = Logger()
@@ -23,13 +24,7 @@ def start_export(request: FilteredExportRequest):
     logger.info(
         "Filtered export started", extra={"export_id": job.job_id, "format": request.format}
     )
-    body = {
-        "success": True,
-        "export_id": job.job_id,
-        "filename": job.filename,
-        "download_url": f"/api/export/download/{job.job_id}",
-    }
-    return json_response(202, body)
+    return json_response(202, {"success": True, **export_reference(job)})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

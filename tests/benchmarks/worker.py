@@ -155,10 +155,10 @@ def main(argv: list[str]) -> None:
             return import_csv_object(user_id, job_id, csv_upload_key(user_id, job_id))
 
     else:
-        from timeport.jobs.gdpr_export import run_gdpr_export
+        from timeport.jobs.export_runner import run_export
 
         def work() -> str:
-            return run_gdpr_export(user_id, job_id)
+            return run_export(user_id, job_id)
 
     rss_after_imports = peak_rss_mb()
     started, cpu_started = time.perf_counter(), time.process_time()

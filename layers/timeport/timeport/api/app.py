@@ -1,6 +1,7 @@
 """The resolver every HTTP function builds, and the one place where errors become answers."""
 
 import base64
+import binascii
 import json
 
 from aws_lambda_powertools import Logger
@@ -46,13 +47,33 @@ class TimeportResolver(APIGatewayHttpResolver):
         headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
         content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
         if event.get("body") and content_type not in _BODY_TYPES:
-            return {
-                "statusCode": 415,
-                "headers": {"Content-Type": content_types.APPLICATION_JSON},
-                "body": json.dumps({"error": _UNSUPPORTED_TYPE}),
-                "isBase64Encoded": False,
-            }
+            return _refusal(415, _UNSUPPORTED_TYPE)
+        if event.get("body") and content_type == "application/json" and not _readable_json(event):
+            return _refusal(400, "The body is not valid JSON in UTF-8")
         return super().resolve(event, context)
+
+
+def _readable_json(event: dict) -> bool:
+    """False for a body that is not UTF-8 or nests too deep to parse. Other JSON mistakes are
+    left to validation, which names the character where parsing stopped."""
+    body = event["body"]
+    try:
+        text = base64.b64decode(body).decode("utf-8") if event.get("isBase64Encoded") else body
+        json.loads(text)
+    except (UnicodeDecodeError, RecursionError, binascii.Error):
+        return False
+    except ValueError:
+        return True
+    return True
+
+
+def _refusal(status: int, message: str) -> dict:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps({"error": message}),
+        "isBase64Encoded": False,
+    }
 
 
 def create_app() -> TimeportResolver:
@@ -76,10 +97,6 @@ def create_app() -> TimeportResolver:
     @app.exception_handler(RequestUnsupportedContentType)
     def handle_unsupported_type(error: RequestUnsupportedContentType) -> Response:
         return json_response(415, {"error": _UNSUPPORTED_TYPE})
-
-    @app.exception_handler([UnicodeDecodeError, RecursionError])
-    def handle_unreadable_body(error: Exception) -> Response:
-        return json_response(400, {"error": "The body is not valid JSON in UTF-8"})
 
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response:

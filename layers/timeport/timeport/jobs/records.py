@@ -271,6 +271,15 @@ def import_view(job: JobRecord) -> dict:
     }
 
 
+def export_reference(job: JobRecord) -> dict:
+    """How an export is named in answers and summaries: its id, file name and download path."""
+    return {
+        "export_id": job.job_id,
+        "filename": job.filename,
+        "download_url": f"/api/export/download/{job.job_id}",
+    }
+
+
 def export_view(job: JobRecord) -> dict:
     return {
         "id": job.job_id,
@@ -287,5 +296,5 @@ def export_view(job: JobRecord) -> dict:
         "completed_at": iso(job.completed_at),
         "expires_at": iso(job.expires_at),
         "is_expired": is_expired(job),
-        "download_url": f"/api/export/download/{job.job_id}",
+        "download_url": export_reference(job)["download_url"],
     }

@@ -47,6 +47,7 @@ from timeport.jobs.records import (
     PROCESSING,
     create_job,
     expiry_actions,
+    export_reference,
     fail_job,
     list_all_jobs,
     release_lease,
@@ -302,11 +303,7 @@ def _pre_restore_backup(admin: Caller, plan: Plan, job: JobRecord, s3_client) ->
     )
     claimed = take_job(admin.user_id, backup.job_id, get_settings().worker_lease_seconds)
     write_export(claimed, s3_client)
-    named = {
-        "export_id": backup.job_id,
-        "filename": backup.filename,
-        "download_url": f"/api/export/download/{backup.job_id}",
-    }
+    named = export_reference(backup)
     job.update(actions=[JobRecord.summary.set(json.dumps({"pre_restore_backup": named}))])
     return named
 

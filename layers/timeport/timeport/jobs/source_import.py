@@ -9,10 +9,8 @@ and source id, so a page written twice is still stored once.
 
 import json
 from datetime import date, timedelta
-from functools import lru_cache
 
 from aws_lambda_powertools import Logger
-from botocore.session import get_session
 
 from timeport.clock import utc_now
 from timeport.domain.catalog import Catalog
@@ -35,6 +33,7 @@ from timeport.sources.harvest import HarvestClient
 from timeport.sources.remote import SourceBusy, SourceRejected, SourceUnavailable
 from timeport.sources.toggl import TogglClient, TogglCursor
 from timeport.storage.batches import BatchWriter
+from timeport.storage.clients import aws_client
 from timeport.storage.credentials import delete_token, load_token, save_token
 from timeport.storage.models import JobRecord, TimeEntryRecord
 
@@ -44,10 +43,8 @@ WRITE_BATCH = 50
 MAX_RANGE_DAYS = 366 * 10
 
 
-@lru_cache(maxsize=1)
 def _sfn():
-    # botocore's client, as in storage/files.py: boto3 would only add to the cold start.
-    return get_session().create_client("stepfunctions", region_name=get_settings().region)
+    return aws_client("stepfunctions")
 
 
 def month_windows(start: date, end: date) -> list[tuple[str, str]]:

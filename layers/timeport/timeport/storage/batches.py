@@ -7,12 +7,10 @@ exponential backoff and full jitter, as AWS recommends, and fails loudly only af
 
 import random
 import time
-from functools import lru_cache
 
-import boto3
 from pynamodb.models import Model
 
-from timeport.settings import get_settings
+from timeport.storage.clients import aws_client
 
 BATCH_SIZE = 25
 MAX_ATTEMPTS = 10
@@ -24,18 +22,13 @@ class UnprocessedItemsError(Exception):
     """DynamoDB kept refusing part of a batch after every retry."""
 
 
-@lru_cache(maxsize=1)
-def _dynamodb():
-    return boto3.client("dynamodb", region_name=get_settings().region)
-
-
 class BatchWriter:
     """Collects pynamodb items and puts them 25 at a time. Use as a context manager: leaving
     the block writes what is pending (unless the block raised)."""
 
     def __init__(self, model: type[Model], client=None, sleep=time.sleep):
         self._table = model.Meta.table_name
-        self._client = client or _dynamodb()
+        self._client = client or aws_client("dynamodb")
         self._sleep = sleep
         self._pending: list[dict] = []
         self.requests = 0

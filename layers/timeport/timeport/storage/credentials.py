@@ -2,21 +2,17 @@
 context, stored beside the job and deleted when the job ends, however it ends."""
 
 from datetime import timedelta
-from functools import lru_cache
-
-from botocore.session import get_session
 
 from timeport.clock import utc_now
 from timeport.settings import get_settings
+from timeport.storage.clients import aws_client
 from timeport.storage.models import SourceCredential
 
 KEEP_AT_MOST = timedelta(days=7)
 
 
-@lru_cache(maxsize=1)
 def _kms():
-    # botocore's client, as in storage/files.py: boto3 would only add to the cold start.
-    return get_session().create_client("kms", region_name=get_settings().region)
+    return aws_client("kms")
 
 
 def _key(import_id: str) -> str:

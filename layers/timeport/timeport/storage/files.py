@@ -9,25 +9,15 @@
 """
 
 import io
-from functools import lru_cache
-
-from botocore.config import Config
-from botocore.session import get_session
 
 from timeport.settings import get_settings
+from timeport.storage.clients import aws_client
 
 PART_BYTES = 8 * 1024 * 1024
 
 
-@lru_cache(maxsize=1)
 def default_s3_client():
-    # botocore's own client, not boto3's wrapper: every function loads botocore anyway (pynamodb
-    # needs it), while boto3 would add a third of `import boto3` to the cold start of functions
-    # that only show a job's status. SigV4 presigning: its URLs carry X-Amz-Expires and work in
-    # every region.
-    return get_session().create_client(
-        "s3", region_name=get_settings().region, config=Config(signature_version="s3v4")
-    )
+    return aws_client("s3")
 
 
 def csv_upload_key(user_id: str, import_id: str) -> str:

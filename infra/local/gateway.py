@@ -26,6 +26,7 @@ from timeport import clock
 logger = logging.getLogger("timeport.local.gateway")
 API_ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:local"
 LOCAL_CLOCK_PATH = "/_local/clock"
+MAX_CLOCK_OFFSET_SECONDS = 100 * 366 * 24 * 3600
 MAX_BODY_BYTES = 10 * 1024 * 1024
 _TEXT_TYPES = (
     "text/",
@@ -48,6 +49,9 @@ def _local_clock(request: Request) -> Response:
             seconds = float(json.loads(request.get_data() or b"{}")["offset_seconds"])
         except (ValueError, KeyError, TypeError):
             return _message(400, 'Send {"offset_seconds": <number>}')
+        # Finite and within a century either way, so every date the app computes stays valid.
+        if not abs(seconds) <= MAX_CLOCK_OFFSET_SECONDS:
+            return _message(400, f"offset_seconds must lie within ±{MAX_CLOCK_OFFSET_SECONDS}")
         clock.set_offset(timedelta(seconds=seconds))
     elif request.method != "GET":
         return _message(405, "Method Not Allowed")

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+import requests
 
 pytestmark = pytest.mark.e2e
 
@@ -80,3 +81,13 @@ def test_admins_list_every_users_jobs_with_all_true_and_others_get_403(admin, ne
         )
         assert alice.get(route, params={"all": "false"}).status_code == 200
         assert admin.get(route, params={"all": "maybe"}).status_code == 400
+
+
+@pytest.mark.parametrize("offset", [-99999999999, 1e308, "NaN"])
+def test_the_local_clock_refuses_offsets_no_date_can_hold(local_stack, offset):
+    url = local_stack["base_url"] + "/_local/clock"
+
+    response = requests.post(url, json={"offset_seconds": offset}, timeout=10)
+
+    assert response.status_code == 400
+    assert requests.get(url, timeout=10).json()["offset_seconds"] == 0

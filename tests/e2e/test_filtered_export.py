@@ -166,6 +166,8 @@ def test_an_admin_may_export_every_users_entries(admin, robin, new_user):
         ),
         ({"include_time_entries": False}, "filters: Value error, include at least one of"),
         ({"project_id": "prj_nope"}, "filters.project_id: no project with id 'prj_nope'"),
+        ({"end_date": "9999-12-31"}, "filters.end_date: Value error, '9999-12-31' is outside"),
+        ({"billable_only": "yes"}, "filters.billable_only: Input should be a valid boolean"),
     ],
 )
 def test_a_bad_filter_answers_400_naming_it_and_starts_no_job(robin, filters, message):

@@ -143,9 +143,18 @@ def test_a_refused_toggl_token_answers_400_and_starts_nothing(new_user, toggl):
     assert user.get("/api/import/history").json() == {"imports": []}
 
 
+def test_a_workspace_the_token_cannot_see_answers_400_naming_the_workspace(new_user, toggl):
+    response = new_user().post("/api/import/toggl", json=toggl_body(toggl, workspace_id="1"))
+
+    assert response.status_code == 400
+    assert "workspace 1 is not one this token can see" in response.json()["error"]
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
+        ({"api_token": "abc\r\nX-Injected: 1"}, "api_token: must be the token as shown"),
+        ({"api_token": ""}, "api_token: must be the token as shown"),
         ({"end_date": "2023-12-31"}, "end_date: must not be before start_date"),
         ({"start_date": "2024-02-30"}, "start_date: Input should be a valid date"),
         ({"workspace_id": "abc"}, "workspace_id: String should match pattern"),

@@ -4,8 +4,8 @@ What it imitates (engineering.toggl.com docs, plus bodies observed in public cli
 
 * HTTP Basic authentication with the API token as user name and ``api_token`` as password.
   Any other credentials get 403, as the real API answers a bad token.
-* ``GET /api/v9/me``; ``GET /api/v9/workspaces/{wid}/projects`` (``active=true|false|both``,
-  default true), ``/clients`` (``status=active|archived|both``, default active) and ``/tags``.
+* ``GET /api/v9/me``; ``GET /api/v9/workspaces/{wid}``;
+  ``GET /api/v9/workspaces/{wid}/projects`` (``active=true|false|both``, default true), ``/clients`` (``status=active|archived|both``, default active) and ``/tags``.
   A workspace other than the fake's own gets 403.
 * ``POST /reports/api/v3/workspace/{wid}/search/time_entries`` (the detailed report): a JSON
   array of rows, each with ``time_entries`` [{id, seconds, start, stop, at}]. Deleted entries
@@ -238,6 +238,8 @@ class FakeToggl(FakeServer):
         wid = r"(?P<wid>[^/]+)"
         self.routes = [
             Route("GET", re.compile(r"/api/v9/me"), self._me, is_me=True),
+            # A credential check like /me: scripted faults leave it alone.
+            Route("GET", re.compile(rf"/api/v9/workspaces/{wid}"), self._workspace, is_me=True),
             Route("GET", re.compile(rf"/api/v9/workspaces/{wid}/projects"), self._projects),
             Route("GET", re.compile(rf"/api/v9/workspaces/{wid}/clients"), self._clients),
             Route("GET", re.compile(rf"/api/v9/workspaces/{wid}/tags"), self._tags),
@@ -443,6 +445,11 @@ class FakeToggl(FakeServer):
 
     def _forbidden(self) -> Response:
         return json_response("User does not have access to this resource.", 403)
+
+    def _workspace(self, request: Request, wid: str) -> Response:
+        if not self._own_workspace(wid):
+            return self._forbidden()
+        return json_response({"id": self.workspace_id, "name": "Sample Workspace", "premium": True})
 
     def _projects(self, request: Request, wid: str) -> Response:
         if not self._own_workspace(wid):

@@ -3,7 +3,15 @@
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictBool,
+    model_validator,
+)
 
 
 class _Body(BaseModel):
@@ -28,7 +36,7 @@ class GdprExportRequest(_Body):
 class _SourceImportRequest(_Body):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
-    api_token: SecretStr = Field(min_length=1, max_length=512)
+    api_token: SecretStr = Field(max_length=512)
     start_date: date
     end_date: date
 
@@ -50,6 +58,8 @@ def _whole_day(value: str | None) -> str | None:
         raise ValueError(f"'{value}' is not a date in YYYY-MM-DD form") from None
     if len(value) != len("YYYY-MM-DD"):
         raise ValueError(f"'{value}' is not a date in YYYY-MM-DD form")
+    if not 1970 <= int(value[:4]) <= 2100:
+        raise ValueError(f"'{value}' is outside the years 1970-2100")
     return value
 
 
@@ -57,14 +67,14 @@ class ExportFilters(_Body):
     """Which data a filtered export holds. Days are whole days in the caller's time zone, both
     ends included."""
 
-    include_time_entries: bool = True
-    include_projects: bool = False
-    include_expenses: bool = False
+    include_time_entries: StrictBool = True
+    include_projects: StrictBool = False
+    include_expenses: StrictBool = False
     start_date: Annotated[str | None, AfterValidator(_whole_day)] = None
     end_date: Annotated[str | None, AfterValidator(_whole_day)] = None
     project_id: str | None = Field(default=None, min_length=1, max_length=64)
-    billable_only: bool = False
-    all_users: bool = False
+    billable_only: StrictBool = False
+    all_users: StrictBool = False
 
     @model_validator(mode="after")
     def _consistent(self):

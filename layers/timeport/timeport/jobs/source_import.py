@@ -79,6 +79,8 @@ def start_source_import(
 ) -> JobRecord:
     """Check the credentials with one call, then create the job and start its execution."""
     name = SOURCE_NAMES[source]
+    if not token or not all("!" <= char <= "~" for char in token):
+        raise BadRequest("api_token: must be the token as shown by the service, without spaces")
     if end_date < start_date:
         raise BadRequest("end_date: must not be before start_date")
     if (end_date - start_date).days > MAX_RANGE_DAYS:
@@ -253,6 +255,7 @@ def finish_source_import(state: dict) -> dict:
         failure = state.get("failure")
         if failure:
             fail_job(job, failure_message(job.job_type, failure))
+            job.update(actions=[JobRecord.waiting_for.remove()])
             return {"status": FAILED}
         status = PARTIAL if job.failed_records else COMPLETED
         now = utc_now()

@@ -61,7 +61,7 @@ def send(session: requests.Session, method: str, url: str, source_name: str, **k
         return session.request(method, url, timeout=TIMEOUT_SECONDS, **kwargs)
     except requests.RequestException as error:
         raise SourceUnavailable(
-            f"{source_name} could not be reached ({type(error).__name__}); the import will retry"
+            f"{source_name} could not be reached ({type(error).__name__})"
         ) from error
 
 
@@ -76,7 +76,7 @@ def raise_for_common_status(response: requests.Response, source_name: str) -> No
         wait = retry_after_seconds(response)
         raise SourceBusy(f"{source_name} rate limit: waiting {wait} s", wait)
     if status >= 500:
-        raise SourceUnavailable(f"{source_name} answered {status}; the import will retry")
+        raise SourceUnavailable(f"{source_name} answered {status}")
     if status in (401, 403):
         raise SourceRejected(
             f"{source_name} refused the credentials (HTTP {status}); check the token"

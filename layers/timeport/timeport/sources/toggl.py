@@ -60,8 +60,15 @@ class TogglClient:
         return response
 
     def check_credentials(self) -> None:
-        """One cheap call; raises SourceRejected for a bad token."""
+        """Cheap calls: the token (/me), then the workspace, so that a wrong workspace id is
+        named as such instead of failing the import later as a refused token."""
         self._call("GET", "/api/v9/me")
+        try:
+            self._call("GET", f"/api/v9/workspaces/{self._workspace}")
+        except SourceRejected as error:
+            raise SourceRejected(
+                f"workspace {self._workspace} is not one this token can see ({error.message})"
+            ) from error
 
     def names(self) -> dict[str, dict]:
         """Project, client and tag names by id, for reports that lack them."""

@@ -5,7 +5,8 @@ What it imitates (engineering.toggl.com docs, plus bodies observed in public cli
 * HTTP Basic authentication with the API token as user name and ``api_token`` as password.
   Any other credentials get 403, as the real API answers a bad token.
 * ``GET /api/v9/me``; ``GET /api/v9/workspaces/{wid}``;
-  ``GET /api/v9/workspaces/{wid}/projects`` (``active=true|false|both``, default true), ``/clients`` (``status=active|archived|both``, default active) and ``/tags``.
+  ``GET /api/v9/workspaces/{wid}/projects`` (``active=true|false|both``, default true),
+  ``/clients`` (``status=active|archived|both``, default active) and ``/tags``.
   A workspace other than the fake's own gets 403.
 * ``POST /reports/api/v3/workspace/{wid}/search/time_entries`` (the detailed report): a JSON
   array of rows, each with ``time_entries`` [{id, seconds, start, stop, at}]. Deleted entries

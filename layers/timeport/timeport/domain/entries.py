@@ -26,51 +26,25 @@ def start_key(start: datetime, entry_id: str) -> str:
     return f"{start.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}#{entry_id}"
 
 
-def entry_from_draft(
-    draft: EntryDraft, job: JobRecord, catalog: Catalog, created_at: datetime
+def _stored_entry(
+    job: JobRecord,
+    entry_id: str,
+    catalog: Catalog,
+    names: tuple[str | None, str | None, str | None],
+    start: datetime,
+    end: datetime,
+    created_at: datetime,
+    **details,
 ) -> TimeEntryRecord:
-    project = catalog.project(draft.project_name, draft.client_name)
-    task = catalog.task(project, draft.task_name) if draft.task_name else None
-    entry_id = entry_id_for_row(job.job_id, draft.row)
+    """The item of one entry. `names` are project, client and task: no project means no
+    client and no task, as Toggl and Harvest allow."""
+    project_name, client_name, task_name = names
+    project = catalog.project(project_name, client_name or project_name) if project_name else None
+    task = catalog.task(project, task_name) if project and task_name else None
     return TimeEntryRecord(
         user_pk(job.user_id),
         f"ENTRY#{entry_id}",
-        start_key=start_key(draft.start, entry_id),
-        entry_id=entry_id,
-        user_id=job.user_id,
-        project_id=project.project_id,
-        project_name=project.name,
-        client_id=project.client_id,
-        client_name=project.client_name,
-        task_id=task.task_id if task else None,
-        task_name=task.name if task else None,
-        start_time=draft.start,
-        end_time=draft.end,
-        duration_seconds=draft.duration_seconds,
-        notes=draft.notes,
-        tags=draft.tags,
-        billable=draft.billable,
-        source=job.job_type,
-        import_id=job.job_id,
-        created_at=created_at,
-    )
-
-
-def entry_from_source(
-    entry: SourceEntry, job: JobRecord, catalog: Catalog, created_at: datetime
-) -> TimeEntryRecord:
-    """An entry keyed by its source and the source's id: importing it again overwrites it."""
-    project = (
-        catalog.project(entry.project_name, entry.client_name or entry.project_name)
-        if entry.project_name
-        else None
-    )
-    task = catalog.task(project, entry.task_name) if project and entry.task_name else None
-    entry_id = f"{entry.source}-{entry.source_id}"
-    return TimeEntryRecord(
-        user_pk(job.user_id),
-        f"ENTRY#{entry_id}",
-        start_key=start_key(entry.start, entry_id),
+        start_key=start_key(start, entry_id),
         entry_id=entry_id,
         user_id=job.user_id,
         project_id=project.project_id if project else None,
@@ -79,17 +53,36 @@ def entry_from_source(
         client_name=project.client_name if project else None,
         task_id=task.task_id if task else None,
         task_name=task.name if task else None,
-        start_time=entry.start,
-        end_time=entry.end,
-        duration_seconds=round((entry.end - entry.start).total_seconds()),
-        notes=entry.notes,
-        tags=entry.tags,
-        billable=entry.billable,
-        source=entry.source,
-        source_id=entry.source_id,
+        start_time=start,
+        end_time=end,
+        duration_seconds=round((end - start).total_seconds()),
         import_id=job.job_id,
         created_at=created_at,
+        **details,
     )
+
+
+def entry_from_draft(
+    draft: EntryDraft, job: JobRecord, catalog: Catalog, created_at: datetime
+) -> TimeEntryRecord:
+    return _stored_entry(
+        job, entry_id_for_row(job.job_id, draft.row), catalog,
+        (draft.project_name, draft.client_name, draft.task_name), draft.start, draft.end,
+        created_at, notes=draft.notes, tags=draft.tags, billable=draft.billable,
+        source=job.job_type,
+    )  # fmt: skip
+
+
+def entry_from_source(
+    entry: SourceEntry, job: JobRecord, catalog: Catalog, created_at: datetime
+) -> TimeEntryRecord:
+    """An entry keyed by its source and the source's id: importing it again overwrites it."""
+    return _stored_entry(
+        job, f"{entry.source}-{entry.source_id}", catalog,
+        (entry.project_name, entry.client_name, entry.task_name), entry.start, entry.end,
+        created_at, notes=entry.notes, tags=entry.tags, billable=entry.billable,
+        source=entry.source, source_id=entry.source_id,
+    )  # fmt: skip
 
 
 def list_entries(

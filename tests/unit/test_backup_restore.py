@@ -375,3 +375,14 @@ def test_entries_and_jobs_from_toggl_survive_a_round_trip_unchanged(aws):
         "start_date": "2024-03-01",
         "end_date": "2024-03-31",
     }
+
+
+def test_a_restore_keeps_the_admins_backups_including_the_one_it_restores(aws):
+    admin, _, _ = stack_with_data(aws)
+    first_status, body = backup(aws, admin)
+
+    status = restore(aws, admin, body)
+
+    assert status["status"] == "completed", status
+    assert export_status(admin, first_status["id"])["status"] == "completed"
+    assert status["summary"]["sections"]["jobs"]["removed"] == 0

@@ -360,10 +360,17 @@ def run_restore(user_id: str, import_id: str, s3_client=None) -> str:
         backup = earlier.get("pre_restore_backup") or _pre_restore_backup(
             admin, plan, job, s3_client
         )
+        # The admin's own backups and restores stay whatever the file holds: the file being
+        # restored is itself one of those backups, and undoing needs the pre-restore one.
         protected = {
             (user_pk(admin.user_id), "PROFILE"),
             (admin.user_id, job.job_id),
             (admin.user_id, backup["export_id"]),
+            *(
+                (admin.user_id, own.job_id)
+                for own in JobRecord.query(admin.user_id)
+                if own.job_type == "backup"
+            ),
         }
         sections = {}
         for section in plan.sections:

@@ -144,6 +144,7 @@ class ImportProgress:
         self.failed = 0
         self.errors: list[dict] = []
         self.errors_omitted = 0
+        self._errors_saved = 0
 
     @property
     def total(self) -> int:
@@ -169,9 +170,14 @@ class ImportProgress:
             JobRecord.total_records.set(self.total),
             JobRecord.successful_records.set(self.successful),
             JobRecord.failed_records.set(self.failed),
-            JobRecord.errors.set([RowError(**error) for error in self.errors]),
             JobRecord.errors_omitted.set(self.errors_omitted),
         ]
+        # Only the errors since the last save travel: the stored list (emptied when the job was
+        # claimed) can hold 500, and resending it every step would cost a write per step.
+        unsaved = self.errors[self._errors_saved :]
+        if unsaved:
+            appended = JobRecord.errors.append([RowError(**error) for error in unsaved])
+            actions.append(JobRecord.errors.set(appended))
         if status is not None:
             now = utc_now()
             actions += [
@@ -183,6 +189,7 @@ class ImportProgress:
         if error_message is not None:
             actions.append(JobRecord.error_message.set(error_message))
         self.job.update(actions=actions)
+        self._errors_saved = len(self.errors)
 
     def final_status(self) -> str:
         if self.failed == 0:

@@ -13,6 +13,7 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
 from infra.local.resources import create_storage
+from infra.local.s3_post_policy import enforce_post_policies
 from infra.local.template import ACCOUNT_ID, REGION, LocalTemplate
 
 LOCAL_CREDENTIALS = {
@@ -130,6 +131,7 @@ class LocalStack:
             self.template.functions(), {route.function for route in routes}
         )
         self.runtime.patch_moto()
+        enforce_post_policies(LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
         self.admin_token = self._create_admin()
         gateway = LocalHttpApi(routes, self.template.authorizer_function(), self.runtime)
         self._http = make_server("127.0.0.1", self.port, gateway, threaded=True)

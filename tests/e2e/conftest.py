@@ -10,6 +10,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
 
@@ -34,6 +35,18 @@ class Api:
 
     def post(self, path: str, **kwargs) -> requests.Response:
         return self.session.post(self.base_url + path, timeout=30, **kwargs)
+
+    @staticmethod
+    def send_file(grant: dict, content: bytes, filename: str = "upload") -> requests.Response:
+        """Send a file to an upload URL the way a browser form does: the grant's fields, then
+        the file (S3 reads the fields before the file, so the file goes last)."""
+        assert grant["method"] == "POST" and grant["file_field"] == "file"
+        return requests.post(
+            grant["upload_url"],
+            data=grant["fields"],
+            files={"file": (filename, content)},
+            timeout=60,
+        )
 
     def wait_for(
         self, path: str, done=lambda body: body["status"] not in ("pending", "processing")
@@ -115,6 +128,17 @@ def _start_stack(name: str, settings: dict) -> tuple[subprocess.Popen, dict] | N
     return process, stack
 
 
+def embedded_aws(stack: dict, service: str):
+    """A client of the stack's embedded AWS, to check what the API cannot show."""
+    return boto3.client(
+        service,
+        endpoint_url=stack["aws_endpoint"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
 @contextmanager
 def running_stack(name: str, **settings: str):
     """A local stack in its own process (`python -m infra.local`), stopped on exit. When it
@@ -144,6 +168,8 @@ def local_stack(fake_toggl, fake_harvest):
         "TIMEPORT_PARAMETER_SourceRetryIntervalSeconds": "1",
         # Small, so that long imports really hand over to fresh executions.
         "TIMEPORT_PARAMETER_SourcePagesPerExecution": "4",
+        # Small, so that a test can send a file just over the upload limit.
+        "TIMEPORT_PARAMETER_MaxUploadBytes": str(8 * 1024 * 1024),
     }
     with running_stack("local-stack", **settings) as stack:
         yield stack

@@ -84,13 +84,14 @@ def test_a_thousand_row_csv_ends_partial_and_the_gdpr_zip_holds_exactly_its_entr
     grant = alice.post("/api/import/csv/upload-url", json={"filename": "timesheet.csv"})
     assert grant.status_code == 200, grant.text
     upload = grant.json()
-    assert (upload["method"], upload["headers"], upload["expires_in"]) == (
-        "PUT",
-        {"Content-Type": "text/csv"},
+    assert (upload["method"], upload["fields"]["Content-Type"], upload["expires_in"]) == (
+        "POST",
+        "text/csv",
         900,
     )
-    put = requests.put(upload["upload_url"], data=content, headers=upload["headers"], timeout=30)
-    assert put.status_code == 200
+    assert upload["fields"]["key"] == f"uploads/csv/{alice.user_id}/{upload['import_id']}.csv"
+    sent = alice.send_file(upload, content, "timesheet.csv")
+    assert sent.status_code == 204, sent.text
 
     status = alice.wait_for(f"/api/import/status/{upload['import_id']}")
     assert (status["status"], status["total_records"]) == ("partial", 1000)
@@ -147,12 +148,12 @@ def test_uploading_again_to_the_same_url_imports_nothing_twice(new_user):
         b"project_name,start_time,duration_hours\nP,2024-01-01 09:00,1\nP,2024-01-02 09:00,2\n"
     )
     upload = user.post("/api/import/csv/upload-url", json={"filename": "twice.csv"}).json()
-    requests.put(upload["upload_url"], data=content, headers=upload["headers"], timeout=30)
+    user.send_file(upload, content)
     first = user.wait_for(f"/api/import/status/{upload['import_id']}")
 
-    again = requests.put(upload["upload_url"], data=content, headers=upload["headers"], timeout=30)
+    again = user.send_file(upload, content)
 
-    assert again.status_code == 200
+    assert again.status_code == 204
     export = user.post("/api/export/gdpr", json={"format": "json"}).json()
     user.wait_for(f"/api/export/status/{export['export_id']}")
     location = user.get(export["download_url"], allow_redirects=False).headers["Location"]

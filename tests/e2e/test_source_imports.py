@@ -5,10 +5,10 @@ import json
 import secrets
 from datetime import datetime
 
-import boto3
 import pytest
 import requests
 
+from tests.e2e.conftest import embedded_aws
 from tests.fakes import FakeHarvest, FakeToggl
 
 pytestmark = pytest.mark.e2e
@@ -205,19 +205,9 @@ def test_a_harvest_import_over_several_cursor_pages_stores_every_entry_once(
     assert_token_appears_nowhere(harvest.token, local_stack, user.user_id)
 
 
-def aws(local_stack: dict, service: str):
-    return boto3.client(
-        service,
-        endpoint_url=local_stack["aws_endpoint"],
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-
-
 def executions_of(local_stack: dict, import_id: str) -> list[str]:
     """Names of the executions that carried one import, oldest first."""
-    stepfunctions = aws(local_stack, "stepfunctions")
+    stepfunctions = embedded_aws(local_stack, "stepfunctions")
     (machine,) = stepfunctions.list_state_machines()["stateMachines"]
     executions = stepfunctions.list_executions(stateMachineArn=machine["stateMachineArn"])
     names = [e["name"] for e in executions["executions"] if e["name"].startswith(import_id)]
@@ -236,27 +226,14 @@ def harvest_seconds(entry: dict) -> int:
 
 def assert_token_appears_nowhere(token: str, local_stack: dict, user_id: str) -> None:
     """Not in a log line, not in a job record, not in any execution's history."""
-    endpoint = local_stack["aws_endpoint"]
     assert token not in local_stack["log_path"].read_text()
 
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    dynamodb = embedded_aws(local_stack, "dynamodb")
     for table in dynamodb.list_tables()["TableNames"]:
         for page in dynamodb.get_paginator("scan").paginate(TableName=table):
             assert token not in json.dumps(page["Items"], default=str)
 
-    stepfunctions = boto3.client(
-        "stepfunctions",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    stepfunctions = embedded_aws(local_stack, "stepfunctions")
     (machine,) = stepfunctions.list_state_machines()["stateMachines"]
     executions = stepfunctions.list_executions(stateMachineArn=machine["stateMachineArn"])[
         "executions"

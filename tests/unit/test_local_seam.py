@@ -1,7 +1,8 @@
 """Guards of the seam through which the local stack runs Lambda code in-process.
 
-infra/local/lambdas.py replaces two moto internals. If a moto upgrade moves or reshapes
-either, these tests fail here, by name, instead of imports silently never starting.
+infra/local/lambdas.py replaces two moto internals and infra/local/s3_post_policy.py wraps a
+third. If a moto upgrade moves or reshapes one, these tests fail here, by name, instead of
+imports silently never starting or uploads silently skipping their checks.
 """
 
 import inspect
@@ -9,6 +10,7 @@ from importlib.metadata import version
 
 import moto.awslambda.models as moto_lambda
 import moto.s3.notifications as moto_s3_notifications
+from moto.s3.responses import S3Response
 
 PINNED_MOTO = "5.2.5"
 
@@ -31,3 +33,12 @@ def test_s3_notifications_still_reach_lambda_through_the_replaced_function():
 
     assert parameters == ["account_id", "event_body", "fn_arn", "region_name"]
     assert "_invoke_awslambda(" in inspect.getsource(moto_s3_notifications.send_event)
+
+
+def test_s3_post_uploads_still_pass_through_the_handler_the_policy_check_wraps():
+    parameters = list(inspect.signature(S3Response._bucket_response_post).parameters)
+
+    assert parameters == ["self", "request", "bucket_name"]
+    assert "self._bucket_response_post(request, bucket_name)" in inspect.getsource(
+        S3Response._bucket_response
+    )

@@ -21,7 +21,7 @@ class Settings:
     file_retention_days: int = 7
     backup_retention_days: int = 30
     max_direct_upload_bytes: int = 4 * 1024 * 1024
-    csv_max_bytes: int = 1024 * 1024 * 1024
+    max_upload_bytes: int = 1024 * 1024 * 1024
     worker_lease_seconds: int = 900
     toggl_api_url: str = "https://api.track.toggl.com"
     harvest_api_url: str = "https://api.harvestapp.com"
@@ -44,6 +44,7 @@ def get_settings() -> Settings:
         download_url_ttl_seconds=int(env.get("TIMEPORT_DOWNLOAD_URL_TTL_SECONDS", "300")),
         file_retention_days=int(env.get("TIMEPORT_FILE_RETENTION_DAYS", "7")),
         backup_retention_days=int(env.get("TIMEPORT_BACKUP_RETENTION_DAYS", "30")),
+        max_upload_bytes=int(env.get("TIMEPORT_MAX_UPLOAD_BYTES", str(1024 * 1024 * 1024))),
         worker_lease_seconds=int(env.get("TIMEPORT_WORKER_LEASE_SECONDS", "900")),
         toggl_api_url=env.get("TIMEPORT_TOGGL_API_URL", "https://api.track.toggl.com").rstrip("/"),
         harvest_api_url=env.get("TIMEPORT_HARVEST_API_URL", "https://api.harvestapp.com").rstrip(

@@ -9,7 +9,7 @@ from timeport.domain.users import Caller
 from timeport.errors import BadRequest, PayloadTooLarge
 from timeport.jobs.records import create_job
 from timeport.settings import get_settings
-from timeport.storage.files import csv_upload_key, presigned_upload, put_bytes
+from timeport.storage.files import csv_upload_key, put_bytes, upload_instructions
 from timeport.storage.models import JobRecord
 
 CSV_CONTENT_TYPE = "text/csv"
@@ -42,13 +42,7 @@ def _new_csv_job(caller: Caller, filename: str) -> tuple[JobRecord, str]:
 
 def start_csv_upload(caller: Caller, filename: str, s3_client=None) -> dict:
     job, key = _new_csv_job(caller, filename)
-    return {
-        "import_id": job.job_id,
-        "upload_url": presigned_upload(key, CSV_CONTENT_TYPE, s3_client),
-        "method": "PUT",
-        "headers": {"Content-Type": CSV_CONTENT_TYPE},
-        "expires_in": get_settings().upload_url_ttl_seconds,
-    }
+    return {"import_id": job.job_id, **upload_instructions(key, CSV_CONTENT_TYPE, s3_client)}
 
 
 def accept_csv_file(caller: Caller, filename: str, content: bytes, s3_client=None) -> JobRecord:

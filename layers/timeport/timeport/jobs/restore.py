@@ -58,10 +58,10 @@ from timeport.settings import get_settings
 from timeport.storage.files import (
     object_etag,
     open_object,
-    presigned_upload,
     put_bytes,
     restore_upload_key,
     restore_upload_prefix,
+    upload_instructions,
 )
 from timeport.storage.models import (
     ClientRecord,
@@ -84,13 +84,7 @@ MAX_ATTEMPTS = 3
 
 def start_restore_upload(caller: Caller, s3_client=None) -> dict:
     key = restore_upload_key(caller.user_id, new_id())
-    return {
-        "upload_key": key,
-        "upload_url": presigned_upload(key, BACKUP_CONTENT_TYPE, s3_client),
-        "method": "PUT",
-        "headers": {"Content-Type": BACKUP_CONTENT_TYPE},
-        "expires_in": get_settings().upload_url_ttl_seconds,
-    }
+    return {"upload_key": key, **upload_instructions(key, BACKUP_CONTENT_TYPE, s3_client)}
 
 
 def accept_restore_file(caller: Caller, content: bytes, s3_client=None) -> str:
@@ -126,7 +120,7 @@ def start_restore(caller: Caller, upload_key: str, invoke_worker, s3_client=None
         raise BadRequest("upload_key: not an upload key this service gave you")
     if object_etag(upload_key, s3_client) is None:
         raise BadRequest(
-            "upload_key: nothing was uploaded there yet; PUT the file to its upload_url first"
+            "upload_key: nothing was uploaded there yet; POST the file to its upload_url first"
         )
     running = [job for job in list_all_jobs("import") if _still_running(job)]
     if running:

@@ -60,14 +60,35 @@ def object_etag(key: str, s3_client=None) -> str | None:
         raise
 
 
-def presigned_upload(key: str, content_type: str, s3_client=None) -> str:
+def presigned_upload(key: str, content_type: str, s3_client=None) -> dict:
+    """A browser-style POST form for one key: S3 itself refuses another key, another content
+    type, an empty file or one above the upload limit, before anything is stored."""
     settings = get_settings()
     s3_client = s3_client or default_s3_client()
-    return s3_client.generate_presigned_url(
-        "put_object",
-        Params={"Bucket": settings.bucket, "Key": key, "ContentType": content_type},
+    return s3_client.generate_presigned_post(
+        Bucket=settings.bucket,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[
+            {"Content-Type": content_type},
+            ["content-length-range", 1, settings.max_upload_bytes],
+        ],
         ExpiresIn=settings.upload_url_ttl_seconds,
     )
+
+
+def upload_instructions(key: str, content_type: str, s3_client=None) -> dict:
+    """What a client needs to send one file to `key`: the form's URL, its fields, the limit."""
+    settings = get_settings()
+    form = presigned_upload(key, content_type, s3_client)
+    return {
+        "upload_url": form["url"],
+        "method": "POST",
+        "fields": form["fields"],
+        "file_field": "file",
+        "max_bytes": settings.max_upload_bytes,
+        "expires_in": settings.upload_url_ttl_seconds,
+    }
 
 
 def presigned_download(key: str, filename: str, s3_client=None) -> str:

@@ -7,6 +7,8 @@ import json
 import pytest
 import requests
 
+from tests.hostile_files import gzip_bomb
+
 pytestmark = pytest.mark.e2e
 
 CSV = (
@@ -247,3 +249,22 @@ def test_a_file_that_is_not_a_backup_fails_with_a_reason(admin):
 
     assert status["status"] == "failed"
     assert [e["message"] for e in status["errors"]] == ["the file is not a gzip-compressed backup"]
+
+
+def test_a_gzip_bomb_fails_with_a_reason_and_changes_nothing(admin, new_user):
+    user_with_entries(new_user)
+    _, body = take_backup(admin)
+    header, sections = read_backup(body)
+    bomb = gzip_bomb(header, {"section": "users", "record": sections["users"][0]}, 300, 1_500_000)
+    _, before = read_backup(take_backup(admin)[1])
+
+    status = restore_by_multipart(admin, bomb)
+
+    assert status["status"] == "failed"
+    assert status["errors"][-1]["message"].startswith(
+        "the file expands more than 200 times when decompressed (by line "
+    )
+    _, after = read_backup(take_backup(admin)[1])
+    assert {name: records for name, records in after.items() if name != "jobs"} == {
+        name: records for name, records in before.items() if name != "jobs"
+    }

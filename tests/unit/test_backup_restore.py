@@ -3,17 +3,20 @@ pre-restore backup, replacing only the sections present, and the admin's access.
 
 import gzip
 import json
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 
 from infra.local.template import REGION
+from tests.hostile_files import gzip_bomb
 from timeport.domain.catalog import Catalog
 from timeport.domain.entries import entry_from_source
 from timeport.domain.users import Caller, caller_for_token, create_user
 from timeport.errors import BadRequest, Conflict
 from timeport.jobs import csv_import
+from timeport.jobs import restore as restore_job
 from timeport.jobs.backups import start_backup
 from timeport.jobs.csv_uploads import accept_csv_file
 from timeport.jobs.export_runner import run_export
@@ -386,3 +389,102 @@ def test_a_restore_keeps_the_admins_backups_including_the_one_it_restores(aws):
     assert status["status"] == "completed", status
     assert export_status(admin, first_status["id"])["status"] == "completed"
     assert status["summary"]["sections"]["jobs"]["removed"] == 0
+
+
+def test_a_restore_interrupted_halfway_is_undone_by_its_pre_restore_backup(aws, monkeypatch):
+    admin, robin, _ = stack_with_data(aws)
+    _, small = backup(aws, admin)
+    rows = "".join(
+        f"Archive,Bakery,,2023-05-{1 + n % 28:02d} 08:00:00,1,old {n},\n" for n in range(80)
+    )
+    more = accept_csv_file(robin, "archive.csv", (CSV.splitlines()[0] + "\n" + rows).encode(), aws)
+    csv_import.import_csv_object(robin.user_id, more.job_id, more.s3_key, aws)
+    _, large = backup(aws, admin)
+    assert restore(aws, admin, small)["status"] == "completed"
+    before = data_items()
+
+    # The worker dies after writing 40 of the file's 83 entries: users, clients, projects and
+    # tasks are already replaced, the entries only in part. (The 3 stored entries go through
+    # the same item builder first, to be listed.)
+    model, to_item, key_of = restore_job.ITEMS["time_entries"]
+    built = []
+
+    def dies_after_forty_of_the_file(record):
+        if len(built) == 3 + 40:
+            raise TimeoutError("the restore worker ran out of time")
+        built.append(record["entry_id"])
+        return to_item(record)
+
+    monkeypatch.setitem(
+        restore_job.ITEMS, "time_entries", (model, dies_after_forty_of_the_file, key_of)
+    )
+    key = accept_restore_file(admin, large, aws)
+    interrupted = start_restore(admin, key, lambda payload: None, aws)
+    with pytest.raises(TimeoutError):
+        run_restore(admin.user_id, interrupted.job_id, aws)
+    monkeypatch.undo()
+    half_done = data_items()
+    file_entries = [
+        r["record"]["entry_id"] for r in lines(large) if r.get("section") == "time_entries"
+    ]
+    stored_entries = {item["sk"]["S"] for item in half_done if item["sk"]["S"].startswith("ENTRY#")}
+    assert stored_entries == {f"ENTRY#{entry}" for entry in built[:3] + file_entries[:40]}
+    assert len(stored_entries) == 43 and half_done != before
+
+    pre = import_status(admin, interrupted.job_id)["summary"]["pre_restore_backup"]
+    pre_file = JobRecord.get(admin.user_id, pre["export_id"])
+    undo = restore(aws, admin, open_object(pre_file.s3_key, aws).read())
+
+    assert undo["status"] == "completed", undo
+    assert undo["summary"]["sections"]["time_entries"] == {
+        "restored": 3, "replaced": 3, "removed": 40, "kept": 0
+    }  # fmt: skip
+    assert data_items() == before
+
+
+def test_a_gzip_bomb_is_refused_after_a_few_megabytes_and_changes_nothing(aws):
+    admin, _, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    header, first_user, *_ = lines(body)
+    bomb = gzip_bomb(header, first_user, copies=300, padding=1_500_000)
+    assert len(bomb) < 1_000_000  # 450 MB once decompressed
+    before = data_items()
+
+    tracemalloc.start()
+    status = restore(aws, admin, bomb)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    assert status["status"] == "failed"
+    *duplicates, problem = status["errors"]
+    assert {e["message"] for e in duplicates} <= {
+        "the same user_id as the record on line 2",
+        "the same username as the record on line 2",
+    }
+    assert problem["message"].startswith(
+        "the file expands more than 200 times when decompressed (by line "
+    )
+    stopped_at = int(problem["message"].split("by line ")[1].split(")")[0])
+    assert stopped_at < 30
+    assert peak < 40 * 1024 * 1024
+    assert data_items() == before
+
+
+def test_a_file_of_junk_lines_is_refused_after_the_first_500_problems(aws):
+    admin, _, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    header = lines(body)[0]
+    junk = [f"not a record {n}" for n in range(5000)]
+    content = gzip.compress((json.dumps(header) + "\n" + "\n".join(junk) + "\n").encode())
+
+    status = restore(aws, admin, content)
+
+    assert status["status"] == "failed"
+    assert len(status["errors"]) == 500
+    assert status["errors"][-1] == {
+        "row": 501, "column": None, "value": None, "message": "not a JSON record"
+    }  # fmt: skip
+    assert status["error_message"] == (
+        "The backup file failed validation (the first 500 problems, listed in errors; the check "
+        "stopped at line 502); nothing was changed"
+    )

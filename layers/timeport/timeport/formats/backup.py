@@ -46,6 +46,10 @@ HELD_SECTIONS = ("users", "clients", "projects", "tasks", "time_entries", "jobs"
 NOT_HELD_SECTIONS = ("expenses", "comments", "settings", "invoices", "payments")
 SECTIONS = HELD_SECTIONS + NOT_HELD_SECTIONS
 MAX_LINE_BYTES = 2 * 1024 * 1024
+# JSON lines of real backups shrink about 5 to 20 times under gzip; a file that grows more
+# than MAX_EXPANSION times (past the first few MB) is built to exhaust memory or time.
+MAX_EXPANSION = 200
+EXPANSION_CHECKED_AFTER_BYTES = 8 * 1024 * 1024
 
 
 def _real_moment(text: str) -> str:
@@ -192,8 +196,29 @@ def record_line(section: str, record: dict) -> bytes:
     return (dumps({"section": section, "record": record}) + "\n").encode()
 
 
-class LineTooLong(ValueError):
+class UnsafeFile(ValueError):
+    """A file this service will not read on: what is wrong is the message."""
+
+
+class LineTooLong(UnsafeFile):
     pass
+
+
+class CompressionBomb(UnsafeFile):
+    pass
+
+
+class _CountingReader:
+    """Counts the compressed bytes the gzip reader has taken from the source so far."""
+
+    def __init__(self, source: BinaryIO):
+        self._source = source
+        self.bytes_read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._source.read(size)
+        self.bytes_read += len(data)
+        return data
 
 
 def read_lines(source: BinaryIO) -> Iterator[tuple[int, bytes]]:
@@ -201,12 +226,23 @@ def read_lines(source: BinaryIO) -> Iterator[tuple[int, bytes]]:
 
     Raises gzip.BadGzipFile or zlib.error for a file that is not gzip, EOFError for one that is
     cut short, LineTooLong for a line no record could need (an item of DynamoDB is at most
-    400 KB).
+    400 KB), CompressionBomb for a file that expands more than MAX_EXPANSION times.
     """
-    with gzip.GzipFile(fileobj=source, mode="rb") as text:
+    compressed = _CountingReader(source)
+    with gzip.GzipFile(fileobj=compressed, mode="rb") as text:
         number = 0
+        expanded = 0
         while line := text.readline(MAX_LINE_BYTES + 1):
             number += 1
+            expanded += len(line)
+            if (
+                expanded > EXPANSION_CHECKED_AFTER_BYTES
+                and expanded > MAX_EXPANSION * compressed.bytes_read
+            ):
+                raise CompressionBomb(
+                    f"the file expands more than {MAX_EXPANSION} times when decompressed "
+                    f"(by line {number}); a backup never does, so it is not read further"
+                )
             if len(line) > MAX_LINE_BYTES:
                 raise LineTooLong(f"line {number} is longer than {MAX_LINE_BYTES} bytes")
             yield number, line

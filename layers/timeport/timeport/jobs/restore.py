@@ -317,14 +317,17 @@ def _finish(job: JobRecord, status: str, **fields) -> None:
 
 def _refuse(job: JobRecord, refused: Refused) -> str:
     problems = len(refused.problems) + refused.omitted
+    found = f"{problems} problem(s), listed in errors"
+    if refused.stopped_at is not None:
+        found = f"the first {problems} problems, listed in errors; the check stopped at line "
+        found += f"{refused.stopped_at}"
     _finish(
         job,
         FAILED,
         failed_records=problems,
         errors=[RowError(**problem) for problem in refused.problems],
         errors_omitted=refused.omitted,
-        error_message=f"The backup file failed validation ({problems} problem(s), listed in "
-        "errors); nothing was changed",
+        error_message=f"The backup file failed validation ({found}); nothing was changed",
     )
     logger.info("Restore refused", extra={"import_id": job.job_id, "problems": problems})
     return FAILED

@@ -28,7 +28,7 @@ from timeport.formats.backup import (
     NOT_HELD_SECTIONS,
     ROW_MODELS,
     SECTIONS,
-    LineTooLong,
+    UnsafeFile,
     parse_json_line,
     parse_moment,
     read_lines,
@@ -61,18 +61,25 @@ ID_FIELDS = {
 
 
 class Refused(Exception):
-    """The file failed validation; `problems` are RowError-shaped dicts."""
+    """The file failed validation; `problems` are RowError-shaped dicts. `stopped_at` is the
+    line where the check gave up reading (too many problems to list), else None."""
 
-    def __init__(self, problems: list[dict], omitted: int = 0):
+    def __init__(self, problems: list[dict], omitted: int = 0, stopped_at: int | None = None):
         super().__init__(f"{len(problems) + omitted} problem(s)")
         self.problems = problems
         self.omitted = omitted
+        self.stopped_at = stopped_at
 
 
 class _Problems:
     def __init__(self):
         self.items: list[dict] = []
         self.omitted = 0
+        self.stopped_at: int | None = None
+
+    @property
+    def full(self) -> bool:
+        return len(self.items) >= MAX_STORED_ERRORS
 
     def add(self, row: int, column: str | None, value, message: str) -> None:
         if len(self.items) >= MAX_STORED_ERRORS:
@@ -83,7 +90,7 @@ class _Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise Refused(self.items, self.omitted)
+            raise Refused(self.items, self.omitted, self.stopped_at)
 
 
 def record_key(section: str, record: dict):
@@ -165,6 +172,11 @@ def check_shape(source, admin: Caller, problems: _Problems) -> Plan | None:
     counts: Counter = Counter()
     seen: dict[str, dict] = {}
     for number, line in source:
+        # A file with this many problems is refused whatever the rest holds; reading on
+        # would only let a file of junk lines keep the worker busy.
+        if problems.full:
+            problems.stopped_at = number
+            return plan
         if number == 1:
             header = _check_header(number, line, problems)
             if header is None:
@@ -301,14 +313,14 @@ def validate(open_file, admin: Caller) -> Plan:
         problems.raise_if_any()
         known = known_keys(plan, admin)
         check_references(plan, read_lines(open_file()), known, problems)
-    except (OSError, EOFError, zlib.error, LineTooLong) as error:
+    except (OSError, EOFError, zlib.error, UnsafeFile) as error:
         problems.add(0, None, None, _unreadable(error))
     problems.raise_if_any()
     return plan
 
 
 def _unreadable(error: Exception) -> str:
-    if isinstance(error, LineTooLong):
+    if isinstance(error, UnsafeFile):
         return str(error)
     if isinstance(error, EOFError):
         return "the file is cut short (its gzip stream does not end)"

@@ -97,9 +97,27 @@ def test_a_toggl_import_through_429s_and_a_quota_pause_stores_every_entry_once(
     faults = [r.fault for r in toggl.requests if r.fault]
     assert faults.count("429") == 2 and "402-quota" in faults
 
+    edited = finished[0]
+    edited["description"] = "Corrected in Toggl after the first import"
     again = user.post("/api/import/toggl", json=toggl_body(toggl)).json()["import_id"]
-    assert user.wait_for(f"/api/import/status/{again}")["status"] == "completed"
-    assert len(exported_entries(user)) == len(finished)
+    second = user.wait_for(f"/api/import/status/{again}")
+    assert (second["status"], second["successful_records"], second["skipped_records"]) == (
+        "completed",
+        1,
+        len(finished) - 1 + len(running),
+    )
+    after = {e["id"]: e for e in exported_entries(user)}
+    assert len(after) == len(finished)
+    assert (
+        after[f"toggl-{edited['id']}"]["notes"],
+        after[f"toggl-{edited['id']}"]["import_id"],
+    ) == (
+        "Corrected in Toggl after the first import",
+        again,
+    )
+    unchanged = {e["id"]: e for e in entries}
+    del unchanged[f"toggl-{edited['id']}"]
+    assert all(after[entry_id] == entry for entry_id, entry in unchanged.items())
 
     assert_token_appears_nowhere(toggl.token, local_stack, user.user_id)
 
@@ -199,8 +217,13 @@ def test_a_harvest_import_over_several_cursor_pages_stores_every_entry_once(
     assert all(r.headers["Harvest-Account-Id"] == harvest.account_id for r in pages)
 
     again = user.post("/api/import/harvest", json=body).json()["import_id"]
-    assert user.wait_for(f"/api/import/status/{again}")["status"] == "completed"
-    assert len(exported_entries(user)) == len(finished)
+    second = user.wait_for(f"/api/import/status/{again}")
+    assert (second["status"], second["successful_records"], second["skipped_records"]) == (
+        "completed",
+        0,
+        len(harvest.entries),
+    )
+    assert exported_entries(user) == entries
 
     assert_token_appears_nowhere(harvest.token, local_stack, user.user_id)
 

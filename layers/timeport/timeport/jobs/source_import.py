@@ -208,21 +208,54 @@ def run_import_step(state: dict, session=None, kms=None, sfn=None) -> dict:
     return {**state, "next": "done" if finished else "page", "steps": state["steps"] + 1}
 
 
+# What an entry holds apart from which import wrote it and when.
+_BOOKKEEPING = frozenset({"import_id", "created_at"})
+
+
+def _content(entry: TimeEntryRecord) -> dict:
+    """The entry's values; an empty one counts as absent, since a stored item leaves it out."""
+    return {
+        name: value
+        for name, value in entry.attribute_values.items()
+        if name not in _BOOKKEEPING and value is not None
+    }
+
+
+def _changed_entries(entries: list[TimeEntryRecord]) -> list[TimeEntryRecord]:
+    """The entries that are new or differ from the stored ones (edited at the source since an
+    earlier import). An edited entry keeps its first `created_at`; one that is the same as
+    stored is left alone, so importing the same range again writes nothing."""
+    stored = {item.sk: item for item in TimeEntryRecord.batch_get([(e.pk, e.sk) for e in entries])}
+    changed = []
+    for entry in entries:
+        earlier = stored.get(entry.sk)
+        if earlier is None:
+            changed.append(entry)
+        elif _content(earlier) != _content(entry):
+            entry.created_at = earlier.created_at
+            changed.append(entry)
+    return changed
+
+
 def _write_page(job: JobRecord, entries, cursor: dict) -> None:
     """Write the page's entries in batches, each followed by one progress update that also
-    records how far into the page we are, so a retry skips what is already counted."""
+    records how far into the page we are, so a retry skips what is already counted. Entries
+    already stored unchanged count as skipped."""
     catalog = Catalog(job.user_id)
     created_at = utc_now()
     done = cursor["done_in_page"]
     while done < len(entries):
         batch = entries[done : done + WRITE_BATCH]
+        records = [entry_from_source(entry, job, catalog, created_at) for entry in batch]
+        changed = _changed_entries(records)
         with BatchWriter(TimeEntryRecord) as writer:
-            for entry in batch:
-                writer.save(entry_from_source(entry, job, catalog, created_at))
+            for record in changed:
+                writer.save(record)
         done += len(batch)
         job.update(
             actions=[
-                JobRecord.successful_records.add(len(batch)),
+                JobRecord.successful_records.add(len(changed)),
+                JobRecord.skipped_records.add(len(batch) - len(changed)),
                 JobRecord.total_records.add(len(batch)),
                 JobRecord.cursor.set(json.dumps({**cursor, "done_in_page": done})),
             ]

@@ -30,7 +30,10 @@ def json_response(status_code: int, body: dict, headers: dict | None = None) -> 
 def describe(error: dict) -> str:
     if error.get("type") == "json_invalid":
         reason = (error.get("ctx") or {}).get("error", "it cannot be parsed")
-        return f"The body is not valid JSON: {reason} (character {error['loc'][-1]})"
+        # Powertools' validation puts the character where parsing stopped into `loc`; pydantic's
+        # own model_validate_json (the restore body) leaves `loc` empty.
+        where = f" (character {error['loc'][-1]})" if error.get("loc") else ""
+        return f"The body is not valid JSON: {reason}{where}"
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
     return f"{location}: {error.get('msg', 'invalid value')}"
 

@@ -4,6 +4,7 @@ of up to 4 MB; answers 202 and runs the restore as an import job."""
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import ImportStarted, documented, json_answer
 from timeport.api.app import create_app, current_caller, json_response, require_admin
 from timeport.api.restore_body import upload_key_from_body
 from timeport.api.workers import invoke_async
@@ -14,7 +15,19 @@ logger = Logger()
 app = create_app()
 
 
-@app.post("/api/backup/restore")
+@app.post(
+    "/api/backup/restore",
+    **documented(
+        "An admin restores a backup, by upload key or as a file of up to 4 MB",
+        {202: json_answer(ImportStarted, "The restore runs as an import job")},
+        {
+            403: "the caller is not an admin",
+            409: "another restore is still running",
+            413: "the file is over 4 MB: use POST /api/backup/restore/upload-url",
+        },
+        body="json or multipart",
+    ),
+)
 def restore():
     caller = current_caller(app)
     require_admin(caller)

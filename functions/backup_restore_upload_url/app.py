@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import RestoreUploadUrl, documented, json_answer
 from timeport.api.app import create_app, current_caller, require_admin
 from timeport.jobs.restore import start_restore_upload
 
@@ -10,7 +11,14 @@ logger = Logger()
 app = create_app()
 
 
-@app.post("/api/backup/restore/upload-url")
+@app.post(
+    "/api/backup/restore/upload-url",
+    **documented(
+        "An admin gets a presigned URL to upload a backup to",
+        {200: json_answer(RestoreUploadUrl, "Where to PUT the backup")},
+        {403: "the caller is not an admin"},
+    ),
+)
 def create_upload_url() -> dict:
     caller = current_caller(app)
     require_admin(caller)

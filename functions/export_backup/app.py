@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import ExportStarted, documented, json_answer
 from timeport.api.app import create_app, current_caller, json_response, require_admin
 from timeport.api.workers import invoke_async
 from timeport.jobs.backups import start_backup
@@ -13,7 +14,14 @@ logger = Logger()
 app = create_app()
 
 
-@app.post("/api/export/backup")
+@app.post(
+    "/api/export/backup",
+    **documented(
+        "An admin starts a backup of every section into backups/",
+        {202: json_answer(ExportStarted, "The backup runs as an export job")},
+        {403: "the caller is not an admin"},
+    ),
+)
 def start():
     caller = current_caller(app)
     require_admin(caller)

@@ -4,6 +4,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import REDIRECT, documented
 from timeport.api.app import create_app, current_caller
 from timeport.jobs.exports import download_url
 
@@ -11,7 +12,18 @@ logger = Logger()
 app = create_app()
 
 
-@app.get("/api/export/download/<export_id>")
+@app.get(
+    "/api/export/download/<export_id>",
+    **documented(
+        "The file of one of the caller's exports, through a short-lived presigned URL",
+        {302: REDIRECT},
+        {
+            404: "no export with this id belongs to the caller",
+            409: "the export has not finished, or it failed",
+            410: "the export has expired",
+        },
+    ),
+)
 def download(export_id: str):
     location = download_url(current_caller(app), export_id)
     logger.info("Export download issued", extra={"export_id": export_id})

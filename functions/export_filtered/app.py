@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import ExportStarted, documented, json_answer
 from timeport.api.app import create_app, current_caller, json_response
 from timeport.api.schemas import FilteredExportRequest
 from timeport.api.workers import invoke_async
@@ -14,7 +15,15 @@ logger = Logger()
 app = create_app()
 
 
-@app.post("/api/export/filtered")
+@app.post(
+    "/api/export/filtered",
+    **documented(
+        "Start an export of chosen data as json, csv or xlsx",
+        {202: json_answer(ExportStarted, "The export runs as a job")},
+        {403: "filters.all_users is for admins only"},
+        body="json",
+    ),
+)
 def start_export(request: FilteredExportRequest):
     worker = get_settings().export_worker_function
     filters = request.filters.model_dump()

@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import ExportStarted, documented, json_answer
 from timeport.api.app import create_app, current_caller, json_response
 from timeport.api.schemas import GdprExportRequest
 from timeport.api.workers import invoke_async
@@ -14,7 +15,14 @@ logger = Logger()
 app = create_app()
 
 
-@app.post("/api/export/gdpr")
+@app.post(
+    "/api/export/gdpr",
+    **documented(
+        "Start an export of all the caller's data as json or zip",
+        {202: json_answer(ExportStarted, "The export runs as a job")},
+        body="json",
+    ),
+)
 def start_export(request: GdprExportRequest):
     worker = get_settings().export_worker_function
     job = start_gdpr_export(

@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import ExportHistory, documented, json_answer
 from timeport.api.app import create_app, current_caller, require_admin
 from timeport.jobs.exports import export_history
 
@@ -13,7 +14,14 @@ logger = Logger()
 app = create_app()
 
 
-@app.get("/api/export/history")
+@app.get(
+    "/api/export/history",
+    **documented(
+        "The caller's exports, newest first; with all=true every user's (admins only)",
+        {200: json_answer(ExportHistory, "The exports")},
+        {400: "all is not a boolean", 403: "all=true is for admins only"},
+    ),
+)
 def history(all_users: Annotated[bool, Query(alias="all")] = False) -> dict:
     caller = current_caller(app)
     if all_users:

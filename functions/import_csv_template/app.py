@@ -4,6 +4,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import CSV_FILE, documented
 from timeport.api.app import create_app
 from timeport.sources.csv_entries import TEMPLATE_CSV
 
@@ -11,7 +12,13 @@ logger = Logger()
 app = create_app()
 
 
-@app.get("/api/import/template/csv")
+@app.get(
+    "/api/import/template/csv",
+    **documented(
+        "The CSV template: the guide's columns and two example rows",
+        {200: CSV_FILE},
+    ),
+)
 def csv_template():
     return Response(
         status_code=200,

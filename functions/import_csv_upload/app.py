@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import ImportStarted, documented, json_answer
 from timeport.api.app import create_app, current_caller, json_response, raw_body
 from timeport.api.multipart import parse_files
 from timeport.jobs.csv_uploads import accept_csv_file, clean_csv_filename
@@ -11,7 +12,15 @@ logger = Logger()
 app = create_app()
 
 
-@app.post("/api/import/csv")
+@app.post(
+    "/api/import/csv",
+    **documented(
+        "Import a CSV of up to 4 MB sent in the multipart field 'file'",
+        {202: json_answer(ImportStarted, "The import runs as a job")},
+        {413: "the file is over 4 MB: use POST /api/import/csv/upload-url"},
+        body="multipart",
+    ),
+)
 def upload_csv():
     files = parse_files(app.current_event.headers.get("content-type"), raw_body(app))
     upload = files.get("file")

@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import CsvUploadUrl, documented, json_answer
 from timeport.api.app import create_app, current_caller
 from timeport.api.schemas import CsvUploadUrlRequest
 from timeport.jobs.csv_uploads import start_csv_upload
@@ -11,7 +12,14 @@ logger = Logger()
 app = create_app()
 
 
-@app.post("/api/import/csv/upload-url")
+@app.post(
+    "/api/import/csv/upload-url",
+    **documented(
+        "A presigned URL to upload a CSV of any size to; the upload starts the import",
+        {200: json_answer(CsvUploadUrl, "Where to PUT the CSV")},
+        body="json",
+    ),
+)
 def create_upload_url(request: CsvUploadUrlRequest) -> dict:
     upload = start_csv_upload(current_caller(app), request.filename)
     logger.info("CSV upload URL issued", extra={"import_id": upload["import_id"]})

@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import source_import_documented
 from timeport.api.app import create_app, current_caller, json_response
 from timeport.api.schemas import HarvestImportRequest
 from timeport.jobs.source_import import start_source_import
@@ -11,7 +12,10 @@ logger = Logger()
 app = create_app()
 
 
-@app.post("/api/import/harvest")
+@app.post(
+    "/api/import/harvest",
+    **source_import_documented("Harvest", "account"),
+)
 def import_harvest(request: HarvestImportRequest):
     job = start_source_import(
         current_caller(app),

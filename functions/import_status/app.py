@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import ImportView, documented, json_answer
 from timeport.api.app import create_app, current_caller
 from timeport.jobs.imports import import_status
 
@@ -10,7 +11,14 @@ logger = Logger()
 app = create_app()
 
 
-@app.get("/api/import/status/<import_id>")
+@app.get(
+    "/api/import/status/<import_id>",
+    **documented(
+        "One of the caller's imports, with counts and row errors",
+        {200: json_answer(ImportView, "The import")},
+        {404: "no import with this id belongs to the caller"},
+    ),
+)
 def status(import_id: str) -> dict:
     return import_status(current_caller(app), import_id)
 

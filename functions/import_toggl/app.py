@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
+from timeport.api.answers import source_import_documented
 from timeport.api.app import create_app, current_caller, json_response
 from timeport.api.schemas import TogglImportRequest
 from timeport.jobs.source_import import start_source_import
@@ -11,7 +12,10 @@ logger = Logger()
 app = create_app()
 
 
-@app.post("/api/import/toggl")
+@app.post(
+    "/api/import/toggl",
+    **source_import_documented("Toggl", "workspace"),
+)
 def import_toggl(request: TogglImportRequest):
     job = start_source_import(
         current_caller(app),

@@ -9,7 +9,6 @@ Both now call the real handler in-process. This is the seam DESIGN.md asks for; 
 pinned in pyproject.toml and tests/unit/test_local_seam.py fails loudly if either target moves.
 """
 
-import importlib.util
 import json
 import threading
 import time
@@ -126,9 +125,4 @@ class LocalLambdaRuntime:
 
 
 def _load_handler(function: Function):
-    module_name, attribute = function.handler.rsplit(".", 1)
-    path = function.code_dir / f"{module_name.replace('.', '/')}.py"
-    spec = importlib.util.spec_from_file_location(f"timeport_function_{function.logical_id}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, attribute)
+    return getattr(function.load_module(), function.handler.rsplit(".", 1)[1])

@@ -59,15 +59,7 @@ class LocalStack:
         endpoint = f"http://127.0.0.1:{self.moto_port}"
         os.environ.update(LOCAL_CREDENTIALS)
         os.environ.update({"AWS_ENDPOINT_URL": endpoint, "MOTO_PORT": str(self.moto_port)})
-        merged: dict[str, str] = {}
-        for function in self.template.functions().values():
-            for name, value in function.environment.items():
-                if merged.get(name, value) != value:
-                    raise RuntimeError(
-                        f"Functions disagree on {name}; the local stack shares one environment"
-                    )
-                merged[name] = value
-        os.environ.update(merged)
+        os.environ.update(self.template.shared_environment())
 
     def _client(self, service: str):
         return boto3.client(

@@ -4,6 +4,7 @@ Nothing about the app is restated here; names, routes and environment all come f
 template, with CloudFormation's Ref / Sub / GetAtt resolved against local physical names.
 """
 
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,16 @@ class Function:
     timeout: int
     memory: int
     environment: dict[str, str] = field(default_factory=dict)
+
+    def load_module(self):
+        """The handler's module, run from its folder. Every function's module is called `app`,
+        so each is loaded under a name of its own."""
+        module_name = self.handler.rsplit(".", 1)[0]
+        path = self.code_dir / f"{module_name.replace('.', '/')}.py"
+        spec = importlib.util.spec_from_file_location(f"timeport_function_{self.logical_id}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
 
 
 class LocalTemplate:
@@ -183,6 +194,19 @@ class LocalTemplate:
                 environment={name: str(self.resolve(value)) for name, value in environment.items()},
             )
         return functions
+
+    def shared_environment(self) -> dict[str, str]:
+        """Every function's environment in one: the local stack and the OpenAPI generator run
+        all the handlers in one process."""
+        merged: dict[str, str] = {}
+        for function in self.functions().values():
+            for name, value in function.environment.items():
+                if merged.get(name, value) != value:
+                    raise RuntimeError(
+                        f"Functions disagree on {name}; the local stack shares one environment"
+                    )
+                merged[name] = value
+        return merged
 
     def routes(self) -> list[Route]:
         api = self.of_type("AWS::Serverless::HttpApi")

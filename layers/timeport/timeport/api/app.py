@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
+from timeport.api.answers import SECURITY_SCHEMES
 from timeport.domain.users import Caller
 from timeport.errors import Forbidden, TimeportError
 
@@ -30,7 +31,10 @@ def json_response(status_code: int, body: dict, headers: dict | None = None) -> 
 def describe(error: dict) -> str:
     if error.get("type") == "json_invalid":
         reason = (error.get("ctx") or {}).get("error", "it cannot be parsed")
-        return f"The body is not valid JSON: {reason} (character {error['loc'][-1]})"
+        # Powertools' validation puts the character where parsing stopped into `loc`; pydantic's
+        # own model_validate_json (the restore body) leaves `loc` empty.
+        where = f" (character {error['loc'][-1]})" if error.get("loc") else ""
+        return f"The body is not valid JSON: {reason}{where}"
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
     return f"{location}: {error.get('msg', 'invalid value')}"
 
@@ -78,6 +82,8 @@ def _refusal(status: int, message: str) -> dict:
 
 def create_app() -> TimeportResolver:
     app = TimeportResolver(enable_validation=True)
+    # Routes name the bearer scheme (see answers.documented); the resolver must know it.
+    app.configure_openapi(security_schemes=SECURITY_SCHEMES)
 
     @app.exception_handler(TimeportError)
     def handle_domain_error(error: TimeportError) -> Response:

@@ -72,10 +72,15 @@ class ExportStarted(_Answer):
 
 
 class _UploadUrl(_Answer):
-    upload_url: str = Field(description="A presigned URL: PUT the file there")
-    method: Literal["PUT"]
-    headers: dict[str, str] = Field(description="Headers the PUT must carry")
-    expires_in: int = Field(description="Seconds the upload URL stays valid")
+    upload_url: str = Field(description="Where to POST the upload form (a presigned S3 POST)")
+    method: Literal["POST"]
+    fields: dict[str, str] = Field(
+        description="Form fields to send as they are, before the file; their signed policy "
+        "binds the upload to one key, one content type and 1 byte to max_bytes"
+    )
+    file_field: Literal["file"] = Field(description="The form field that carries the file")
+    max_bytes: int = Field(description="The largest file S3 accepts through this form")
+    expires_in: int = Field(description="Seconds the upload form stays valid")
 
 
 class CsvUploadUrl(_UploadUrl):

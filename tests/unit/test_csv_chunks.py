@@ -85,7 +85,7 @@ def test_a_windows_1252_file_is_cut_between_its_single_byte_lines():
 
 def test_windows_1252_bytes_late_in_a_utf8_file_read_the_same_in_every_part():
     head = quoted_file(40).encode("utf-8")
-    data = head + "Zoë,2024-03-01 09:00,1,\"é\r\n\"\r\n".encode("cp1252")
+    data = head + 'Zoë,2024-03-01 09:00,1,"é\r\n"\r\n'.encode("cp1252")
 
     _, rows = rows_by_parts(data, 30)
 

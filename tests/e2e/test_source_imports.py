@@ -218,7 +218,11 @@ def aws(local_stack: dict, service: str):
 def executions_of(local_stack: dict, import_id: str) -> list[str]:
     """Names of the executions that carried one import, oldest first."""
     stepfunctions = aws(local_stack, "stepfunctions")
-    (machine,) = stepfunctions.list_state_machines()["stateMachines"]
+    (machine,) = [
+        machine
+        for machine in stepfunctions.list_state_machines()["stateMachines"]
+        if machine["name"].endswith("-source-import")
+    ]
     executions = stepfunctions.list_executions(stateMachineArn=machine["stateMachineArn"])
     names = [e["name"] for e in executions["executions"] if e["name"].startswith(import_id)]
     return sorted(names, key=lambda name: (len(name), name))
@@ -257,7 +261,11 @@ def assert_token_appears_nowhere(token: str, local_stack: dict, user_id: str) ->
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
-    (machine,) = stepfunctions.list_state_machines()["stateMachines"]
+    (machine,) = [
+        machine
+        for machine in stepfunctions.list_state_machines()["stateMachines"]
+        if machine["name"].endswith("-source-import")
+    ]
     executions = stepfunctions.list_executions(stateMachineArn=machine["stateMachineArn"])[
         "executions"
     ]

@@ -12,6 +12,7 @@ from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
+from infra.local.moto_asl import for_moto
 from infra.local.resources import create_storage
 from infra.local.s3_post_policy import enforce_post_policies
 from infra.local.template import ACCOUNT_ID, REGION, LocalTemplate
@@ -92,7 +93,7 @@ class LocalStack:
         stepfunctions = self._client("stepfunctions")
         for name, definition in self.template.state_machines().items():
             stepfunctions.create_state_machine(
-                name=name, definition=definition, roleArn=role, type="STANDARD"
+                name=name, definition=for_moto(definition), roleArn=role, type="STANDARD"
             )
         for trigger in self.template.s3_triggers():
             s3.put_bucket_notification_configuration(

@@ -231,7 +231,11 @@ def test_a_harvest_import_over_several_cursor_pages_stores_every_entry_once(
 def executions_of(local_stack: dict, import_id: str) -> list[str]:
     """Names of the executions that carried one import, oldest first."""
     stepfunctions = embedded_aws(local_stack, "stepfunctions")
-    (machine,) = stepfunctions.list_state_machines()["stateMachines"]
+    (machine,) = [
+        machine
+        for machine in stepfunctions.list_state_machines()["stateMachines"]
+        if machine["name"].endswith("-source-import")
+    ]
     executions = stepfunctions.list_executions(stateMachineArn=machine["stateMachineArn"])
     names = [e["name"] for e in executions["executions"] if e["name"].startswith(import_id)]
     return sorted(names, key=lambda name: (len(name), name))
@@ -257,7 +261,11 @@ def assert_token_appears_nowhere(token: str, local_stack: dict, user_id: str) ->
             assert token not in json.dumps(page["Items"], default=str)
 
     stepfunctions = embedded_aws(local_stack, "stepfunctions")
-    (machine,) = stepfunctions.list_state_machines()["stateMachines"]
+    (machine,) = [
+        machine
+        for machine in stepfunctions.list_state_machines()["stateMachines"]
+        if machine["name"].endswith("-source-import")
+    ]
     executions = stepfunctions.list_executions(stateMachineArn=machine["stateMachineArn"])[
         "executions"
     ]

@@ -28,6 +28,9 @@ class Settings:
     credentials_key: str = ""
     source_import_state_machine: str = ""
     source_pages_per_execution: int = 1000
+    csv_chunk_threshold_bytes: int = 64 * 1024 * 1024
+    csv_chunk_bytes: int = 32 * 1024 * 1024
+    csv_import_state_machine: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -53,4 +56,9 @@ def get_settings() -> Settings:
         credentials_key=env.get("TIMEPORT_CREDENTIALS_KEY", ""),
         source_import_state_machine=env.get("TIMEPORT_SOURCE_IMPORT_STATE_MACHINE", ""),
         source_pages_per_execution=int(env.get("TIMEPORT_SOURCE_PAGES_PER_EXECUTION", "1000")),
+        csv_chunk_threshold_bytes=int(
+            env.get("TIMEPORT_CSV_CHUNK_THRESHOLD_BYTES", str(64 * 1024 * 1024))
+        ),
+        csv_chunk_bytes=int(env.get("TIMEPORT_CSV_CHUNK_BYTES", str(32 * 1024 * 1024))),
+        csv_import_state_machine=env.get("TIMEPORT_CSV_IMPORT_STATE_MACHINE", ""),
     )

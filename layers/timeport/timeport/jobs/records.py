@@ -145,6 +145,8 @@ class ImportProgress:
         self.errors: list[dict] = []
         self.errors_omitted = 0
         self._errors_saved = 0
+        # The row of the last item counted at the last save; a part of a file keeps it.
+        self.row_reached = 0
 
     @property
     def total(self) -> int:

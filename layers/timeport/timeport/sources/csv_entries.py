@@ -159,8 +159,11 @@ class CsvEntryReader:
     FileRejected before the caller writes anything.
     """
 
-    def __init__(self, text: TextIO, timezone: str):
+    def __init__(self, text: TextIO, timezone: str, first_row: int = 2):
+        """`first_row` is the number of the first record after the header: a part of a file
+        (see csv_chunks) counts its rows on from where the part starts in the whole file."""
         self._zone = ZoneInfo(timezone)
+        self._first_row = first_row
         first_line = text.readline(LINE_MAX_CHARS)
         if len(first_line) == LINE_MAX_CHARS and not first_line.endswith(("\n", "\r")):
             raise FileRejected(f"The header row is longer than {LINE_MAX_CHARS:,} characters")
@@ -208,7 +211,7 @@ class CsvEntryReader:
         return columns
 
     def __iter__(self) -> Iterator[EntryDraft | RowFailure]:
-        row_number = 1
+        row_number = self._first_row - 1
         parse = self._parse
         while True:
             # A for loop is the cheap way through a million records; the reader carries on
@@ -227,6 +230,21 @@ class CsvEntryReader:
             except csv.Error as error:
                 row_number += 1
                 yield RowFailure(row_number, [RowProblem(None, None, _describe_csv_error(error))])
+
+    def record_ends(self) -> Iterator[int]:
+        """The row number of each record as it ends, counted exactly as __iter__ counts them
+        (empty records and unreadable lines included), without checking any value: where a
+        file may be cut between records."""
+        row_number = self._first_row - 1
+        while True:
+            try:
+                for _ in self._records:
+                    row_number += 1
+                    yield row_number
+                return
+            except csv.Error:
+                row_number += 1
+                yield row_number
 
     def _cells(self, record: list[str]) -> map:
         """The row's values in COLUMNS order, trimmed; absent columns and cells are empty.

@@ -66,15 +66,28 @@ def detect_encoding(head: bytes) -> str:
         return "cp1252"
 
 
-def open_text(source: BinaryIO) -> tuple[io.TextIOWrapper, str]:
-    """Return a text stream over `source` and the name of the encoding it was read with."""
+def decode_errors(encoding: str) -> str:
+    """What a byte that is not text in `encoding` becomes (see the module's docstring)."""
+    return FALLBACK_ERRORS if encoding == "utf-8" else "replace"
+
+
+def sniff(source: BinaryIO, encoding: str | None = None) -> tuple[io.BufferedReader, str]:
+    """The whole of `source` again as a buffered byte stream, and its encoding: `encoding`
+    when given (a part of a file is read as the whole file was), else detected."""
     head = source.read(SNIFF_BYTES)
     if not head:
         raise FileRejected("The file is empty: it needs a header row and at least one data row")
-    encoding = detect_encoding(head)
-    raw = _PrefixedStream(head, source)
-    errors = FALLBACK_ERRORS if encoding == "utf-8" else "replace"
-    text = io.TextIOWrapper(
-        io.BufferedReader(raw, 1024 * 1024), encoding=encoding, errors=errors, newline=""
-    )
+    encoding = encoding or detect_encoding(head)
+    return io.BufferedReader(_PrefixedStream(head, source), 1024 * 1024), encoding
+
+
+def prefixed(prefix: bytes, source: BinaryIO) -> io.BufferedReader:
+    """`prefix`, then `source`, as one byte stream."""
+    return io.BufferedReader(_PrefixedStream(prefix, source), 1024 * 1024)
+
+
+def open_text(source: BinaryIO, encoding: str | None = None) -> tuple[io.TextIOWrapper, str]:
+    """Return a text stream over `source` and the name of the encoding it was read with."""
+    raw, encoding = sniff(source, encoding)
+    text = io.TextIOWrapper(raw, encoding=encoding, errors=decode_errors(encoding), newline="")
     return text, encoding

@@ -60,6 +60,23 @@ def object_etag(key: str, s3_client=None) -> str | None:
         raise
 
 
+def object_size_and_etag(key: str, s3_client=None) -> tuple[int, str]:
+    s3_client = s3_client or default_s3_client()
+    head = s3_client.head_object(Bucket=get_settings().bucket, Key=key)
+    return head["ContentLength"], head["ETag"]
+
+
+def open_object_range(key: str, start: int, end: int, etag: str, s3_client=None):
+    """Bytes start..end-1 of the object as a readable stream; S3 refuses (412) if the object
+    is no longer the version `etag` names."""
+    if end <= start:
+        return io.BytesIO()
+    s3_client = s3_client or default_s3_client()
+    return s3_client.get_object(
+        Bucket=get_settings().bucket, Key=key, Range=f"bytes={start}-{end - 1}", IfMatch=etag
+    )["Body"]
+
+
 def presigned_upload(key: str, content_type: str, s3_client=None) -> dict:
     """A browser-style POST form for one key: S3 itself refuses another key, another content
     type, an empty file or one above the upload limit, before anything is stored."""

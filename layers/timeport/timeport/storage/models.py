@@ -117,6 +117,37 @@ class SourceCredential(Model):
     expires_at_epoch = TTLAttribute(null=True)
 
 
+class ChunkRecord(Model):
+    """One part of a CSV import that was cut into parts (id `chunk_<import id>_<index>`, beside
+    its job; never listed as a job). It says where the part lies in the file and holds the
+    furthest any attempt at it has come: counts, the row reached and the part's first row
+    errors, always written together, so a retried part neither loses nor doubles a count."""
+
+    class Meta:
+        table_name = _settings.jobs_table
+        region = _settings.region
+
+    user_id = UnicodeAttribute(hash_key=True)
+    job_id = UnicodeAttribute(range_key=True)
+    import_id = UnicodeAttribute()
+    index = NumberAttribute()
+    etag = UnicodeAttribute()
+    encoding = UnicodeAttribute()
+    header_end = NumberAttribute()
+    start_byte = NumberAttribute()
+    end_byte = NumberAttribute()
+    first_row = NumberAttribute()
+    last_row = NumberAttribute()
+    status = UnicodeAttribute(default="pending")
+    row_reached = NumberAttribute(default=0)
+    successful_records = NumberAttribute(default=0)
+    failed_records = NumberAttribute(default=0)
+    errors = ListAttribute(of=RowError, default=list)
+    errors_omitted = NumberAttribute(default=0)
+    attempt = NumberAttribute(default=0)
+    expires_at_epoch = TTLAttribute(null=True)
+
+
 class _DataItem(Model):
     class Meta:
         table_name = _settings.data_table
@@ -207,3 +238,12 @@ class TimeEntryRecord(_DataItem):
 
 def user_pk(user_id: str) -> str:
     return f"USER#{user_id}"
+
+
+def chunk_prefix(import_id: str) -> str:
+    return f"chunk_{import_id}_"
+
+
+def chunk_id(import_id: str, index: int) -> str:
+    """A part's id beside its job; zero-padded so that parts sort in file order."""
+    return f"{chunk_prefix(import_id)}{index:05d}"

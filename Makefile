@@ -1,9 +1,15 @@
 # The two set-up commands: `make run` (local stack) and `make test` (every test).
-# Both create .venv with python3 (3.11 or newer) and install the project into it.
+# Both create .venv with python3 (3.11 or newer) and install the project into it; `make test`
+# also creates .venv-checkov (see below).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# checkov pins an older boto3 than the project's, so it gets a virtualenv of its own;
+# tests/unit/test_template_security.py runs it from there.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
 .PHONY: run test bench lint clean
 
@@ -14,10 +20,17 @@ $(STAMP): pyproject.toml layers/timeport/requirements.txt
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+$(CHECKOV_STAMP):
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	@touch $(CHECKOV_STAMP)
+
 run: $(STAMP)
 	$(PY) -m infra.local
 
-test: $(STAMP)
+test: $(STAMP) $(CHECKOV_STAMP)
 	$(PY) -m pytest
 
 # The figures of issue 6 (about 10 minutes; BENCH_ARGS=--quick for a first look in about 1).
@@ -29,4 +42,4 @@ lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(CHECKOV_VENV)

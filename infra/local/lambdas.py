@@ -16,6 +16,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import boto3
 import moto.awslambda.models as moto_lambda
 import moto.s3.notifications as moto_s3_notifications
 
@@ -23,7 +24,8 @@ from infra.local.template import ACCOUNT_ID, REGION, Function
 
 ASYNC_RETRY_DELAYS_SECONDS = (1, 2)
 """Lambda retries a failed asynchronous invoke twice (after about 1 and 2 minutes); locally
-the delays are seconds so that a test sees the retries."""
+the delays are seconds so that a test sees the retries. After the last one the event goes to
+the function's dead-letter queue, where the template gives it one."""
 
 
 @dataclass
@@ -55,9 +57,14 @@ class LocalLambdaRuntime:
     """Holds one loaded handler per function and invokes it synchronously or in the background."""
 
     def __init__(
-        self, functions: dict[str, Function], resolver_functions: set[str], workers: int = 4
+        self,
+        functions: dict[str, Function],
+        resolver_functions: set[str],
+        workers: int = 4,
+        sqs=None,
     ):
         self._functions = functions
+        self._sqs = sqs or boto3.client("sqs", region_name=REGION)
         self._handlers = {name: _load_handler(function) for name, function in functions.items()}
         # Powertools keeps the current request on a class attribute, so two HTTP handlers
         # must never resolve at the same time in one process.
@@ -91,8 +98,24 @@ class LocalLambdaRuntime:
             except Exception as error:  # an async invoke's failure is only seen by its retries
                 self.failures.append((name, type(error).__name__))
                 if delay is None:
+                    self._send_to_dead_letter_queue(name, event, error)
                     return
                 time.sleep(delay)
+
+    def _send_to_dead_letter_queue(self, name: str, event: dict, error: Exception) -> None:
+        """The event as Lambda puts it on a dead-letter queue: the body unchanged, the error in
+        message attributes."""
+        queue = self._functions[name].dead_letter_queue
+        if queue is None:
+            return
+        self._sqs.send_message(
+            QueueUrl=self._sqs.get_queue_url(QueueName=queue)["QueueUrl"],
+            MessageBody=json.dumps(event),
+            MessageAttributes={
+                "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+                "ErrorMessage": {"DataType": "String", "StringValue": type(error).__name__},
+            },
+        )
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -79,6 +79,8 @@ class Function:
     timeout: int
     memory: int
     environment: dict[str, str] = field(default_factory=dict)
+    dead_letter_queue: str | None = None
+    """Name of the SQS queue that gets the function's failed asynchronous events, if any."""
 
     def load_module(self):
         """The handler's module, run from its folder. Every function's module is called `app`,
@@ -122,6 +124,8 @@ class LocalTemplate:
             return self.resolve(properties["AliasName"])
         if kind == "AWS::Serverless::StateMachine":
             return self.resolve(properties.get("Name", logical_id))
+        if kind == "AWS::SQS::Queue":
+            return self.resolve(properties.get("QueueName", f"timeport-local-{logical_id}"))
         return logical_id
 
     def arn(self, logical_id: str) -> str:
@@ -135,6 +139,8 @@ class LocalTemplate:
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}"
         if kind == "AWS::Serverless::StateMachine":
             return f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{name}"
+        if kind == "AWS::SQS::Queue":
+            return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
         raise KeyError(f"No local ARN for {kind}")
 
     def resolve(self, value):
@@ -185,6 +191,7 @@ class LocalTemplate:
         for logical_id, spec in self.of_type("AWS::Serverless::Function").items():
             properties = spec["Properties"]
             environment = {**global_env, **properties.get("Environment", {}).get("Variables", {})}
+            dead_letter_arn = properties.get("DeadLetterQueue", {}).get("TargetArn")
             functions[logical_id] = Function(
                 logical_id=logical_id,
                 code_dir=REPO_ROOT / properties["CodeUri"],
@@ -192,6 +199,9 @@ class LocalTemplate:
                 timeout=int(properties.get("Timeout", globals_.get("Timeout", 3))),
                 memory=int(properties.get("MemorySize", globals_.get("MemorySize", 128))),
                 environment={name: str(self.resolve(value)) for name, value in environment.items()},
+                dead_letter_queue=(
+                    self.resolve(dead_letter_arn).rsplit(":", 1)[-1] if dead_letter_arn else None
+                ),
             )
         return functions
 

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from infra.local.stack import LOCAL_COUNTERPARTS
 from infra.local.template import TEMPLATE_PATH, LocalTemplate
 
 TEMPLATE = LocalTemplate()
@@ -106,3 +107,23 @@ def test_csv_uploads_start_the_import_worker():
 
     assert trigger.function == "CsvImportWorkerFunction"
     assert trigger.filter_rules[0] == {"Name": "prefix", "Value": "uploads/csv/"}
+
+
+def test_the_asynchronously_invoked_workers_keep_failed_events_in_a_dead_letter_queue():
+    queues = {
+        name: function.dead_letter_queue
+        for name, function in TEMPLATE.functions().items()
+        if function.dead_letter_queue
+    }
+
+    assert queues == {
+        "CsvImportWorkerFunction": "timeport-local-FailedInvocationsQueue",
+        "ExportWorkerFunction": "timeport-local-FailedInvocationsQueue",
+        "RestoreWorkerFunction": "timeport-local-FailedInvocationsQueue",
+    }
+
+
+def test_the_local_stack_emulates_or_deliberately_leaves_out_every_resource_type():
+    types = {spec["Type"] for spec in TEMPLATE.resources.values()}
+
+    assert types - set(LOCAL_COUNTERPARTS) == set()

@@ -22,7 +22,7 @@ app = create_app()
         {202: json_answer(ImportStarted, "The restore runs as an import job")},
         {
             403: "the caller is not an admin",
-            409: "another restore is still running",
+            409: "another restore is still running, or an import is writing entries",
             413: "the file is over 4 MB: use POST /api/backup/restore/upload-url",
         },
         body="json or multipart",

@@ -3,7 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from timeport.api.answers import ImportStarted, documented, json_answer
+from timeport.api.answers import RESTORE_RUNNING, ImportStarted, documented, json_answer
 from timeport.api.app import create_app, current_caller, json_response, raw_body
 from timeport.api.multipart import parse_files
 from timeport.jobs.csv_uploads import accept_csv_file, clean_csv_filename
@@ -17,7 +17,10 @@ app = create_app()
     **documented(
         "Import a CSV of up to 4 MB sent in the multipart field 'file'",
         {202: json_answer(ImportStarted, "The import runs as a job")},
-        {413: "the file is over 4 MB: use POST /api/import/csv/upload-url"},
+        {
+            409: RESTORE_RUNNING,
+            413: "the file is over 4 MB: use POST /api/import/csv/upload-url",
+        },
         body="multipart",
     ),
 )

@@ -3,7 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from timeport.api.answers import CsvUploadUrl, documented, json_answer
+from timeport.api.answers import RESTORE_RUNNING, CsvUploadUrl, documented, json_answer
 from timeport.api.app import create_app, current_caller
 from timeport.api.schemas import CsvUploadUrlRequest
 from timeport.jobs.csv_uploads import start_csv_upload
@@ -16,7 +16,8 @@ app = create_app()
     "/api/import/csv/upload-url",
     **documented(
         "A presigned URL to upload a CSV of any size to; the upload starts the import",
-        {200: json_answer(CsvUploadUrl, "Where to PUT the CSV")},
+        {200: json_answer(CsvUploadUrl, "Where to send the CSV")},
+        {409: RESTORE_RUNNING},
         body="json",
     ),
 )

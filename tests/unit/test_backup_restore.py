@@ -343,7 +343,14 @@ def test_entries_and_jobs_from_toggl_survive_a_round_trip_unchanged(aws):
         source_params={"scope_id": "42", "start_date": "2024-03-01", "end_date": "2024-03-31"},
         cursor='{"window": 1, "page": null, "done_in_page": 0}',
     )
-    job.update(actions=[JobRecord.skipped_records.set(2), JobRecord.pages_done.set(3)])
+    # Finished: a Toggl import still running would hold the restore back (409).
+    job.update(
+        actions=[
+            JobRecord.skipped_records.set(2),
+            JobRecord.pages_done.set(3),
+            JobRecord.status.set("completed"),
+        ]
+    )
     start = datetime(2024, 3, 5, 9, tzinfo=UTC)
     no_project = SourceEntry(
         "toggl",

@@ -220,12 +220,19 @@ def documented(
     return keywords
 
 
+RESTORE_RUNNING = "an admin is restoring a backup; start the import once it has finished"
+
+
 def source_import_documented(source: str, account: str) -> dict:
     """The Toggl and Harvest import routes answer alike."""
     return documented(
         f"Check the {source} token, then import the date range in the background",
         {202: json_answer(ImportStarted, "The import runs as a job")},
-        {400: f"{source} refused the token or {account}", 503: f"{source} is not answering"},
+        {
+            400: f"{source} refused the token or {account}",
+            409: RESTORE_RUNNING,
+            503: f"{source} is not answering",
+        },
         body="json",
     )
 

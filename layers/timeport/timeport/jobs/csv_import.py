@@ -19,6 +19,7 @@ from timeport.domain.catalog import Catalog
 from timeport.domain.entries import entry_from_draft
 from timeport.domain.users import get_user
 from timeport.errors import FileRejected
+from timeport.jobs.exclusion import running_restore
 from timeport.jobs.records import FAILED, ImportProgress, release_lease, retention_days, take_job
 from timeport.settings import get_settings
 from timeport.sources.csv_chunks import plan_chunks
@@ -42,6 +43,12 @@ def import_csv_object(user_id: str, import_id: str, key: str, s3_client=None, sf
 
     progress = ImportProgress(job)
     try:
+        # An upload URL given out before a restore started may be used while it runs.
+        if job.attempt == 1 and running_restore() is not None:
+            raise FileRejected(
+                "A backup was being restored when this file arrived, so nothing was imported; "
+                "ask for a new upload URL and send the file again"
+            )
         size, etag = object_size_and_etag(key, s3_client)
         if size > get_settings().csv_chunk_threshold_bytes and _start_chunks(
             job, key, etag, s3_client, sfn

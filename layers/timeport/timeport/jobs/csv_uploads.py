@@ -7,6 +7,7 @@ import unicodedata
 
 from timeport.domain.users import Caller
 from timeport.errors import BadRequest, PayloadTooLarge
+from timeport.jobs.exclusion import refuse_import_during_restore
 from timeport.jobs.records import create_job
 from timeport.settings import get_settings
 from timeport.storage.files import csv_upload_key, put_bytes, upload_instructions
@@ -34,6 +35,7 @@ def clean_csv_filename(filename: str | None) -> str:
 
 def _new_csv_job(caller: Caller, filename: str) -> tuple[JobRecord, str]:
     name = clean_csv_filename(filename)
+    refuse_import_during_restore()
     job = create_job(caller.user_id, "import", "csv", source_file=name)
     key = csv_upload_key(caller.user_id, job.job_id)
     job.update(actions=[JobRecord.s3_key.set(key)])

@@ -26,7 +26,6 @@ moment.
 """
 
 import json
-from datetime import timedelta
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import DeleteError
@@ -35,21 +34,19 @@ from timeport.clock import utc_now
 from timeport.domain.catalog import normalise_name
 from timeport.domain.entries import start_key
 from timeport.domain.users import Caller, get_user
-from timeport.errors import BadRequest, Conflict, PayloadTooLarge
+from timeport.errors import BadRequest, PayloadTooLarge
 from timeport.formats.backup import HELD_SECTIONS, ROW_MODELS, parse_moment, read_lines
 from timeport.ids import new_id
 from timeport.jobs.backups import create_backup_job, current_records
+from timeport.jobs.exclusion import refuse_restore_during_work
 from timeport.jobs.export_runner import write_export
 from timeport.jobs.records import (
     COMPLETED,
     FAILED,
-    PENDING,
-    PROCESSING,
     create_job,
     expiry_actions,
     export_reference,
     fail_job,
-    list_all_jobs,
     release_lease,
     take_job,
 )
@@ -102,17 +99,6 @@ def accept_restore_file(caller: Caller, content: bytes, s3_client=None) -> str:
     return key
 
 
-def _still_running(job: JobRecord) -> bool:
-    """A restore that is pending or holds a live lease; one whose worker died does not count."""
-    if job.job_type != "backup":
-        return False
-    now = utc_now()
-    if job.status == PROCESSING:
-        return job.lease_until is not None and job.lease_until > now
-    lease = timedelta(seconds=get_settings().worker_lease_seconds)
-    return job.status == PENDING and job.created_at > now - lease
-
-
 def start_restore(caller: Caller, upload_key: str, invoke_worker, s3_client=None) -> JobRecord:
     """Check that the upload is the caller's and exists, then start the restore job."""
     prefix = restore_upload_prefix(caller.user_id)
@@ -122,11 +108,7 @@ def start_restore(caller: Caller, upload_key: str, invoke_worker, s3_client=None
         raise BadRequest(
             "upload_key: nothing was uploaded there yet; POST the file to its upload_url first"
         )
-    running = [job for job in list_all_jobs("import") if _still_running(job)]
-    if running:
-        raise Conflict(
-            f"Restore {running[0].job_id} is still running; start another once it has finished"
-        )
+    refuse_restore_during_work()
     job = create_job(
         caller.user_id,
         "import",

@@ -17,6 +17,7 @@ from timeport.domain.catalog import Catalog
 from timeport.domain.entries import entry_from_source
 from timeport.domain.users import Caller, get_user
 from timeport.errors import BadRequest, ServiceUnavailable
+from timeport.jobs.exclusion import refuse_import_during_restore
 from timeport.jobs.records import (
     COMPLETED,
     FAILED,
@@ -85,6 +86,7 @@ def start_source_import(
         raise BadRequest("end_date: must not be before start_date")
     if (end_date - start_date).days > MAX_RANGE_DAYS:
         raise BadRequest("end_date: the range may span at most ten years; import in parts")
+    refuse_import_during_restore()
     try:
         make_client(source, token, scope_id, session).check_credentials()
     except SourceRejected as error:

@@ -1,5 +1,7 @@
 """POST /api/admin/users: an admin creates a user and receives their first API token, once."""
 
+from dataclasses import asdict
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
@@ -25,13 +27,7 @@ def create(request: CreateUserRequest):
     require_admin(current_caller(app))
     user = create_user(request.username, request.email, request.role, request.timezone)
     logger.info("User created", extra={"user_id": user.user_id, "role": request.role})
-    body = {
-        "user_id": user.user_id,
-        "username": user.username,
-        "api_token": user.api_token,
-        "token_id": user.token_id,
-    }
-    return json_response(201, body)
+    return json_response(201, asdict(user))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

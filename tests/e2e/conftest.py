@@ -212,6 +212,7 @@ def _user_factory(local_stack, admin):
         created = response.json()
         api = Api(local_stack["base_url"], created["api_token"])
         local_stack["never_logged"].add(created["api_token"])
+        api.username = name
         api.user_id, api.token_id, api.token = (
             created["user_id"],
             created["token_id"],

@@ -38,6 +38,33 @@ def test_only_admins_create_users_and_usernames_are_unique(admin, new_user):
     )
 
 
+def test_an_admin_issues_another_token_that_works_until_revoked(admin, new_user, local_stack):
+    user = new_user()
+
+    issued = admin.post(f"/api/admin/users/{user.user_id}/tokens")
+
+    assert issued.status_code == 201, issued.text
+    second = issued.json()
+    local_stack["never_logged"].add(second["api_token"])
+    assert second["token_id"] != user.token_id and second["api_token"] != user.token
+    history = local_stack["base_url"] + "/api/import/history"
+    bearer = {"Authorization": f"Bearer {second['api_token']}"}
+    assert requests.get(history, headers=bearer, timeout=10).status_code == 200
+    assert user.get("/api/import/history").status_code == 200  # the first token still works
+    assert (
+        admin.session.delete(
+            f"{local_stack['base_url']}/api/admin/tokens/{second['token_id']}", timeout=10
+        ).status_code
+        == 204
+    )
+    assert requests.get(history, headers=bearer, timeout=10).status_code == 403
+    unknown = admin.post("/api/admin/users/01aaaaaaaaaaaaaaaaaaaaaaaa/tokens")
+    assert (unknown.status_code, unknown.json()) == (
+        404,
+        {"error": "No user with id '01aaaaaaaaaaaaaaaaaaaaaaaa'"},
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [

@@ -7,6 +7,7 @@ import json
 import pytest
 import requests
 
+from tests.e2e.conftest import Api
 from tests.hostile_files import gzip_bomb
 
 pytestmark = pytest.mark.e2e
@@ -179,7 +180,7 @@ def user_notes(user) -> list:
 def test_an_admin_backup_restored_into_an_empty_stack_reproduces_every_record(
     admin, new_user, empty_stack
 ):
-    user_with_entries(new_user)
+    robin = user_with_entries(new_user)
     _, original = take_backup(admin)
     header, first = read_backup(original)
     restorer = empty_stack(admin_username="restorer")
@@ -206,6 +207,14 @@ def test_an_admin_backup_restored_into_an_empty_stack_reproduces_every_record(
     restorer_jobs = [job["job_type"] for job in second["jobs"] if job["user_id"] == restorer_id]
     assert sorted(restorer_jobs) == ["backup", "backup"]
     assert second_header["sections"]["time_entries"] == header["sections"]["time_entries"]
+
+    # Tokens are not in backups: the admin issues the restored user a new one, and it works.
+    issued = restorer.post(f"/api/admin/users/{robin.user_id}/tokens")
+    assert issued.status_code == 201, issued.text
+    assert (issued.json()["user_id"], issued.json()["username"]) == (robin.user_id, robin.username)
+    restored_robin = Api(restorer.base_url, issued.json()["api_token"])
+    history = restored_robin.get("/api/import/history").json()["imports"]
+    assert [job["successful_records"] for job in history] == [2]
 
 
 def test_backups_are_kept_thirty_days_not_seven(admin, app_clock):

@@ -19,6 +19,7 @@ MATRIX = {
     "GET /api/openapi.json": (200, 200, 200),
     "POST /api/admin/users": (403, 403, 201),
     "DELETE /api/admin/tokens/{token_id}": (403, 403, 204),
+    "POST /api/admin/users/{user_id}/tokens": (403, 403, 201),
     "POST /api/import/csv/upload-url": (200, 200, 200),
     "POST /api/import/csv": (202, 202, 202),
     "GET /api/import/template/csv": (200, 200, 200),
@@ -93,6 +94,8 @@ def callers(local_stack, admin, new_user_factory):
 def fill(path: str, callers: dict, new_user_factory) -> str:
     if "{token_id}" in path:
         return path.replace("{token_id}", new_user_factory().token_id)
+    if "{user_id}" in path:
+        return path.replace("{user_id}", callers["owner"].user_id)
     return path.replace("{import_id}", callers["import_id"]).replace(
         "{export_id}", callers["export_id"]
     )

@@ -110,14 +110,7 @@ def create_user(
         timezone=timezone,
         created_at=now,
     )
-    token_id = "tok_" + new_id()
-    token_hash = hash_token(token)
-    token_record = TokenRecord(
-        pk=f"TOKEN#{token_hash}", sk="TOKEN", token_id=token_id, user_id=user_id, created_at=now
-    )
-    token_index = TokenIdRecord(
-        pk=f"TOKENID#{token_id}", sk="TOKENID", token_hash=token_hash, user_id=user_id
-    )
+    token_record, token_index = _token_items(user_id, token, now)
     _claim_username(claim, username)
     try:
         profile.save()
@@ -128,7 +121,39 @@ def create_user(
         for record in (token_index, token_record, profile, claim):
             record.delete()
         raise
-    return NewUser(user_id=user_id, username=username, api_token=token, token_id=token_id)
+    return NewUser(
+        user_id=user_id, username=username, api_token=token, token_id=token_record.token_id
+    )
+
+
+def _token_items(user_id: str, token: str, now) -> tuple[TokenRecord, TokenIdRecord]:
+    """The token (found by its hash) and its index (found by its id, for revoking)."""
+    token_id = "tok_" + new_id()
+    token_hash = hash_token(token)
+    return (
+        TokenRecord(
+            pk=f"TOKEN#{token_hash}", sk="TOKEN", token_id=token_id, user_id=user_id, created_at=now
+        ),
+        TokenIdRecord(
+            pk=f"TOKENID#{token_id}", sk="TOKENID", token_hash=token_hash, user_id=user_id
+        ),
+    )
+
+
+def issue_token(user_id: str) -> NewUser:
+    """A new API token for an existing user (one restored from a backup has none on a new
+    stack; one who lost theirs needs another). Earlier tokens keep working until revoked."""
+    try:
+        profile = UserRecord.get(user_pk(user_id), "PROFILE", consistent_read=True)
+    except UserRecord.DoesNotExist as error:
+        raise NotFound(f"No user with id '{user_id}'") from error
+    token = new_token()
+    token_record, token_index = _token_items(user_id, token, utc_now())
+    token_record.save(condition=TokenRecord.pk.does_not_exist())
+    token_index.save()
+    return NewUser(
+        user_id=user_id, username=profile.username, api_token=token, token_id=token_record.token_id
+    )
 
 
 def _claim_username(claim: UsernameClaim, username: str) -> None:

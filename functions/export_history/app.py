@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from timeport.api.answers import ExportHistory, documented, json_answer
 from timeport.api.app import create_app, current_caller, require_admin
 from timeport.jobs.exports import export_history
+from timeport.jobs.records import HISTORY_PAGE
 
 logger = Logger()
 app = create_app()
@@ -17,16 +18,20 @@ app = create_app()
 @app.get(
     "/api/export/history",
     **documented(
-        "The caller's exports, newest first; with all=true every user's (admins only)",
+        "The caller's exports, newest first, a page at a time; all=true: every user's (admins)",
         {200: json_answer(ExportHistory, "The exports")},
-        {400: "all is not a boolean", 403: "all=true is for admins only"},
+        {400: "all, limit or before is not valid", 403: "all=true is for admins only"},
     ),
 )
-def history(all_users: Annotated[bool, Query(alias="all")] = False) -> dict:
+def history(
+    all_users: Annotated[bool, Query(alias="all")] = False,
+    limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE)] = HISTORY_PAGE,
+    before: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict:
     caller = current_caller(app)
     if all_users:
         require_admin(caller)
-    return export_history(caller, all_users)
+    return export_history(caller, all_users, limit, before)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

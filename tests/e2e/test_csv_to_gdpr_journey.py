@@ -132,8 +132,8 @@ def test_a_thousand_row_csv_ends_partial_and_the_gdpr_zip_holds_exactly_its_entr
     assert bob.get(f"/api/import/status/{upload['import_id']}").status_code == 404
     assert bob.get(f"/api/export/status/{export['export_id']}").status_code == 404
     assert bob.get(export["download_url"], allow_redirects=False).status_code == 404
-    assert bob.get("/api/import/history").json() == {"imports": []}
-    assert bob.get("/api/export/history").json() == {"exports": []}
+    assert bob.get("/api/import/history").json() == {"imports": [], "next_before": None}
+    assert bob.get("/api/export/history").json() == {"exports": [], "next_before": None}
     bob_export = bob.post("/api/export/gdpr", json={"format": "json"}).json()
     bob.wait_for(f"/api/export/status/{bob_export['export_id']}")
     bob_file = requests.get(

@@ -91,3 +91,37 @@ def test_the_local_clock_refuses_offsets_no_date_can_hold(local_stack, offset):
 
     assert response.status_code == 400
     assert requests.get(url, timeout=10).json()["offset_seconds"] == 0
+
+
+def test_histories_come_a_page_at_a_time_to_the_oldest_job(admin, new_user):
+    user = new_user()
+    started = [
+        user.post("/api/import/csv", files={"file": (f"{n}.csv", GUIDE_CSV)}).json()["import_id"]
+        for n in range(5)
+    ]
+    newest_first = started[::-1]
+
+    pages, before = [], None
+    while True:
+        params = {"limit": 2, **({"before": before} if before else {})}
+        page = user.get("/api/import/history", params=params).json()
+        pages.append([item["id"] for item in page["imports"]])
+        before = page["next_before"]
+        if before is None:
+            break
+
+    assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:5]]
+    everyone = admin.get("/api/import/history", params={"all": "true", "limit": 1}).json()
+    assert everyone["imports"][0]["id"] == newest_first[0]
+    older = admin.get(
+        "/api/import/history", params={"all": "true", "limit": 1, "before": newest_first[0]}
+    ).json()
+    assert older["imports"][0]["id"] == newest_first[1]
+    for params, message in (
+        ({"before": "exp_" + "0" * 26}, "before: not a next_before value from this history"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+    ):
+        refused = user.get("/api/import/history", params=params)
+        assert refused.status_code == 400, (params, refused.text)
+        assert message in refused.json()["error"]

@@ -175,7 +175,7 @@ def test_a_bad_filter_answers_400_naming_it_and_starts_no_job(robin, filters, me
 
     assert response.status_code == 400
     assert response.json()["error"].startswith(message)
-    assert robin.get("/api/export/history").json() == {"exports": []}
+    assert robin.get("/api/export/history").json() == {"exports": [], "next_before": None}
 
 
 def test_only_admins_may_ask_for_every_users_data(robin):

@@ -160,7 +160,7 @@ def test_a_refused_toggl_token_answers_400_and_starts_nothing(new_user, toggl):
     assert response.status_code == 400
     assert response.json()["error"].startswith("Toggl did not accept these credentials")
     assert "wrong-token" not in response.text
-    assert user.get("/api/import/history").json() == {"imports": []}
+    assert user.get("/api/import/history").json() == {"imports": [], "next_before": None}
 
 
 def test_a_workspace_the_token_cannot_see_answers_400_naming_the_workspace(new_user, toggl):

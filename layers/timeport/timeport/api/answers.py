@@ -128,8 +128,12 @@ class ImportView(ImportSummary):
     errors: list[RowErrorView]
 
 
+_NEXT_BEFORE = "Pass it as ?before= for the next (older) page; null on the last page"
+
+
 class ImportHistory(_Answer):
     imports: list[ImportSummary] = Field(description="Newest first, without the row errors")
+    next_before: str | None = Field(description=_NEXT_BEFORE)
 
 
 class ExportView(_Answer):
@@ -152,6 +156,7 @@ class ExportView(_Answer):
 
 class ExportHistory(_Answer):
     exports: list[ExportView] = Field(description="Newest first")
+    next_before: str | None = Field(description=_NEXT_BEFORE)
 
 
 _STANDARD_ERRORS = {

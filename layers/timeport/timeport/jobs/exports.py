@@ -9,11 +9,11 @@ from timeport.errors import Conflict, Gone
 from timeport.jobs.records import (
     COMPLETED,
     FAILED,
+    HISTORY_PAGE,
     export_view,
     get_job,
+    history_page,
     is_expired,
-    list_all_jobs,
-    list_jobs,
     retention_days,
 )
 from timeport.storage.files import presigned_download
@@ -33,10 +33,16 @@ def export_status(caller: Caller, export_id: str) -> dict:
     return export_view(get_job(caller.user_id, export_id, "export"))
 
 
-def export_history(caller: Caller, all_users: bool = False) -> dict:
-    """The caller's exports, or every user's (admins only: the handler checks), newest first."""
-    jobs = list_all_jobs("export") if all_users else list_jobs(caller.user_id, "export")
-    return {"exports": [export_view(job) for job in jobs]}
+def export_history(
+    caller: Caller, all_users: bool = False, limit: int = HISTORY_PAGE, before: str | None = None
+) -> dict:
+    """One page of the caller's exports, or every user's (admins only: the handler checks),
+    newest first."""
+    page = history_page("export", None if all_users else caller.user_id, limit, before)
+    return {
+        "exports": [export_view(job) for job in page["jobs"]],
+        "next_before": page["next_before"],
+    }
 
 
 def download_url(caller: Caller, export_id: str, s3_client=None) -> str:

@@ -5,13 +5,14 @@ answers 404 exactly like an id that never existed.
 """
 
 import json
+import re
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from timeport.clock import iso, utc_now
-from timeport.errors import NotFound
+from timeport.errors import BadRequest, NotFound
 from timeport.ids import new_id
 from timeport.settings import get_settings
 from timeport.storage.models import JobRecord, RowError
@@ -71,20 +72,37 @@ def get_job(user_id: str, job_id: str, kind: str) -> JobRecord:
         raise NotFound(f"No {kind} with id '{job_id}'") from error
 
 
-def list_jobs(user_id: str, kind: str, limit: int = 100) -> list[JobRecord]:
-    """The user's jobs of one kind, newest first (ids sort by creation time)."""
-    query = JobRecord.query(
-        user_id,
-        JobRecord.job_id.startswith(_ID_PREFIX[kind]),
-        scan_index_forward=False,
-        limit=limit,
-    )
-    return list(query)
+HISTORY_PAGE = 100
+_JOB_ID = re.compile(r"^(imp|exp)_[0-9a-z]{26}$")
 
 
-def list_all_jobs(kind: str, limit: int = 100) -> list[JobRecord]:
-    """Every user's jobs of one kind, newest first, through the JobsByKind index."""
-    return list(JobRecord.by_kind.query(kind, scan_index_forward=False, limit=limit))
+def history_page(kind: str, user_id: str | None, limit: int, before: str | None) -> dict:
+    """One page of a history, newest first: the user's jobs of one kind, or every user's
+    (`user_id` None, through the JobsByKind index). `before` is the `next_before` of the page
+    above; the answer's `next_before` is None on the last page."""
+    prefix = _ID_PREFIX[kind]
+    if before is not None and not (_JOB_ID.match(before) and before.startswith(prefix)):
+        raise BadRequest("before: not a next_before value from this history")
+    # One more than asked, to know whether another page follows. `between` includes `before`
+    # itself, which is dropped.
+    upper = before or prefix + "~"
+    if user_id is None:
+        query = JobRecord.by_kind.query(
+            kind, JobRecord.job_id.between(prefix, upper), scan_index_forward=False
+        )
+    else:
+        query = JobRecord.query(
+            user_id, JobRecord.job_id.between(prefix, upper), scan_index_forward=False
+        )
+    jobs = []
+    for job in query:
+        if job.job_id != before:
+            jobs.append(job)
+        if len(jobs) > limit:
+            break
+    more = len(jobs) > limit
+    jobs = jobs[:limit]
+    return {"jobs": jobs, "next_before": jobs[-1].job_id if more else None}
 
 
 def claim_job(job: JobRecord, lease_seconds: int) -> bool:

@@ -1,15 +1,12 @@
 """GET /api/export/history: the caller's exports, newest first; `?all=true`: everyone's (admins)."""
 
-from typing import Annotated
-
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from timeport.api.answers import ExportHistory, documented, json_answer
 from timeport.api.app import create_app, current_caller, require_admin
+from timeport.api.schemas import HISTORY_PAGE, AllUsers, PageBefore, PageSize
 from timeport.jobs.exports import export_history
-from timeport.jobs.records import HISTORY_PAGE
 
 logger = Logger()
 app = create_app()
@@ -23,11 +20,7 @@ app = create_app()
         {400: "all, limit or before is not valid", 403: "all=true is for admins only"},
     ),
 )
-def history(
-    all_users: Annotated[bool, Query(alias="all")] = False,
-    limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE)] = HISTORY_PAGE,
-    before: Annotated[str | None, Query(max_length=40)] = None,
-) -> dict:
+def history(all_users: AllUsers = False, limit: PageSize = HISTORY_PAGE, before: PageBefore = None):
     caller = current_caller(app)
     if all_users:
         require_admin(caller)

@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Annotated, Literal
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -94,3 +95,12 @@ class FilteredExportRequest(_Body):
 
 class RestoreRequest(_Body):
     upload_key: str = Field(min_length=1, max_length=300)
+
+
+# The query parameters both histories take.
+HISTORY_PAGE = 100
+AllUsers = Annotated[bool, Query(alias="all", description="Every user's jobs (admins only)")]
+PageSize = Annotated[int, Query(ge=1, le=HISTORY_PAGE, description="Jobs per page")]
+PageBefore = Annotated[
+    str | None, Query(max_length=40, description="The next_before of the page above")
+]

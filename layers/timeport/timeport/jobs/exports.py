@@ -9,7 +9,6 @@ from timeport.errors import Conflict, Gone
 from timeport.jobs.records import (
     COMPLETED,
     FAILED,
-    HISTORY_PAGE,
     export_view,
     get_job,
     history_page,
@@ -33,9 +32,7 @@ def export_status(caller: Caller, export_id: str) -> dict:
     return export_view(get_job(caller.user_id, export_id, "export"))
 
 
-def export_history(
-    caller: Caller, all_users: bool = False, limit: int = HISTORY_PAGE, before: str | None = None
-) -> dict:
+def export_history(caller: Caller, all_users: bool, limit: int, before: str | None) -> dict:
     """One page of the caller's exports, or every user's (admins only: the handler checks),
     newest first."""
     page = history_page("export", None if all_users else caller.user_id, limit, before)

@@ -72,7 +72,6 @@ def get_job(user_id: str, job_id: str, kind: str) -> JobRecord:
         raise NotFound(f"No {kind} with id '{job_id}'") from error
 
 
-HISTORY_PAGE = 100
 _JOB_ID = re.compile(r"^(imp|exp)_[0-9a-z]{26}$")
 
 

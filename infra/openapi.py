@@ -14,9 +14,10 @@ import sys
 from importlib.metadata import version
 
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from infra.local.template import LocalTemplate
-from timeport.api.answers import DOCUMENT_PATH, SECURITY_SCHEMES
+from timeport.api.answers import BEARER_SCHEME, DOCUMENT_PATH
 
 DESCRIPTION = (
     "The import/export service of TimeTracker: CSV, Toggl and Harvest imports, GDPR and "
@@ -27,6 +28,14 @@ DESCRIPTION = (
 # answers invalid requests with 400 and the shared error body instead, so none of these occurs.
 UNUSED_RESPONSE = "422"
 UNUSED_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+
+
+SECURITY_SCHEMES = {
+    BEARER_SCHEME: HTTPBearer(
+        bearerFormat="tp_ followed by 43 URL-safe characters",
+        description="An API token: an admin creates users with POST /api/admin/users",
+    )
+}
 
 
 class DocumentError(Exception):
@@ -45,7 +54,8 @@ def build_document(template: LocalTemplate | None = None) -> dict:
     )
     schemas: dict[str, dict] = {}
     for name in sorted({route.function for route in template.routes()}):
-        part = functions[name].load_module().app.get_openapi_schema()
+        app = functions[name].load_module().app
+        part = app.get_openapi_schema(security_schemes=SECURITY_SCHEMES)
         part = json.loads(part.model_dump_json(by_alias=True, exclude_none=True))
         _check_same_models(name, part.get("components", {}).get("schemas", {}), schemas)
         merge.add_schema(part)

@@ -8,7 +8,7 @@ from timeport.api.answers import ImportStarted, documented, json_answer
 from timeport.api.app import create_app, current_caller, json_response, require_admin
 from timeport.api.restore_body import upload_key_from_body
 from timeport.api.workers import invoke_async
-from timeport.jobs.restore import start_restore
+from timeport.jobs.restore_uploads import start_restore
 from timeport.settings import get_settings
 
 logger = Logger()

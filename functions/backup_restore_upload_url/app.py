@@ -5,7 +5,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from timeport.api.answers import RestoreUploadUrl, documented, json_answer
 from timeport.api.app import create_app, current_caller, require_admin
-from timeport.jobs.restore import start_restore_upload
+from timeport.jobs.restore_uploads import start_restore_upload
 
 logger = Logger()
 app = create_app()

@@ -23,7 +23,8 @@ from timeport.jobs.export_runner import run_export
 from timeport.jobs.exports import export_status
 from timeport.jobs.imports import import_status
 from timeport.jobs.records import create_job, take_job
-from timeport.jobs.restore import accept_restore_file, run_restore, start_restore
+from timeport.jobs.restore import run_restore
+from timeport.jobs.restore_uploads import accept_restore_file, start_restore
 from timeport.settings import get_settings
 from timeport.sources.remote import SourceEntry
 from timeport.storage.files import object_etag, open_object

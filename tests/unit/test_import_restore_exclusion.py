@@ -12,7 +12,7 @@ from timeport.jobs.csv_import import import_csv_object
 from timeport.jobs.csv_uploads import accept_csv_file, start_csv_upload
 from timeport.jobs.imports import import_status
 from timeport.jobs.records import create_job, fail_job, release_lease, take_job
-from timeport.jobs.restore import accept_restore_file, start_restore
+from timeport.jobs.restore_uploads import accept_restore_file, start_restore
 from timeport.jobs.source_import import start_source_import
 from timeport.settings import get_settings
 

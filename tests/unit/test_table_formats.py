@@ -6,8 +6,16 @@ import tracemalloc
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from timeport.formats.tables import Table, write_csv, write_json, write_xlsx, xlsx_cell
+from timeport.formats.tables import (
+    XLSX_ILLEGAL_CHARACTERS,
+    Table,
+    write_csv,
+    write_json,
+    write_xlsx,
+    xlsx_cell,
+)
 
 COLUMNS = ("id", "notes", "duration_seconds", "billable", "tags")
 
@@ -87,3 +95,11 @@ def _bytes(writer, table: Table) -> bytes:
     out = io.BytesIO()
     assert writer([table], out) == 0
     return out.getvalue()
+
+
+def test_xlsx_cells_drop_exactly_the_characters_openpyxl_refuses():
+    every_low_character = "".join(chr(code) for code in range(128))
+
+    assert XLSX_ILLEGAL_CHARACTERS.sub("", every_low_character) == ILLEGAL_CHARACTERS_RE.sub(
+        "", every_low_character
+    )

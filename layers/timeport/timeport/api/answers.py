@@ -9,18 +9,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from timeport.api.schemas import RestoreRequest
 
+# Described in infra/openapi.py: Powertools' OpenAPI models take a tenth of a second to import,
+# which no handler should pay at a cold start.
 BEARER_SCHEME = "bearerAuth"
-SECURITY_SCHEMES = {
-    BEARER_SCHEME: HTTPBearer(
-        bearerFormat="tp_ followed by 43 URL-safe characters",
-        description="An API token: an admin creates users with POST /api/admin/users",
-    )
-}
 JSON = "application/json"
 # Written by `python -m infra.openapi` from every handler, served by GET /api/openapi.json.
 DOCUMENT_PATH = Path(__file__).with_name("openapi.json")

@@ -12,7 +12,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from timeport.api.answers import SECURITY_SCHEMES
 from timeport.domain.users import Caller
 from timeport.errors import Forbidden, TimeportError
 
@@ -82,8 +81,6 @@ def _refusal(status: int, message: str) -> dict:
 
 def create_app() -> TimeportResolver:
     app = TimeportResolver(enable_validation=True)
-    # Routes name the bearer scheme (see answers.documented); the resolver must know it.
-    app.configure_openapi(security_schemes=SECURITY_SCHEMES)
 
     @app.exception_handler(TimeportError)
     def handle_domain_error(error: TimeportError) -> Response:

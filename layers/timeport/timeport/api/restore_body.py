@@ -12,7 +12,7 @@ from timeport.api.multipart import parse_files
 from timeport.api.schemas import RestoreRequest
 from timeport.domain.users import Caller
 from timeport.errors import BadRequest
-from timeport.jobs.restore import accept_restore_file
+from timeport.jobs.restore_uploads import accept_restore_file
 
 
 def upload_key_from_body(app: APIGatewayHttpResolver, caller: Caller) -> str:

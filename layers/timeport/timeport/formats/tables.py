@@ -6,13 +6,11 @@ through openpyxl's write-only mode, which keeps each sheet's rows in a temporary
 than in memory. A table with no rows still gets its header row (CSV, XLSX) or its key (JSON).
 """
 
+import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from timeport.formats.gdpr import dumps
 from timeport.formats.safe_csv import neutralise, write_csv_file
@@ -55,16 +53,25 @@ def write_csv(tables: list[Table], stream: BinaryIO) -> int:
     return count
 
 
+# The control characters an XLSX cell cannot hold (the same set as openpyxl's
+# ILLEGAL_CHARACTERS_RE; tests/unit/test_table_formats.py checks that they agree).
+XLSX_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def xlsx_cell(value):
     """Numbers and booleans stay typed; text is neutralised as in CSV (openpyxl would otherwise
     store a text starting with '=' as a formula) and loses the control characters XLSX forbids."""
     if value is None or isinstance(value, (bool, int, float)):
         return value
-    return ILLEGAL_CHARACTERS_RE.sub("", str(neutralise(value)))
+    return XLSX_ILLEGAL_CHARACTERS.sub("", str(neutralise(value)))
 
 
 def write_xlsx(tables: list[Table], stream: BinaryIO) -> int:
     """One sheet per table, header row first; returns the number of data rows."""
+    # Imported here: openpyxl takes a fifth of a second to load, and only the export worker
+    # writing an XLSX needs it, not the handlers that start exports.
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     count = 0
     for table in tables:

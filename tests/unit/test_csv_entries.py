@@ -225,6 +225,47 @@ def test_an_unterminated_quote_fails_its_row_and_says_the_rest_was_swallowed():
     )
 
 
+def test_a_long_quoted_note_over_many_lines_fails_its_row_and_adds_no_rows():
+    # 175 KB of lines that look like rows, inside one quoted note (a black-box tester saw
+    # 1,317 entries stored from such a file when the csv module's 100,000-character limit
+    # cut the value short and read the rest of it as rows).
+    inside = "".join(
+        f"PHANTOM,C,,2024-03-06 09:00:00,,1,inside quoted note {n},,\n" for n in range(3000)
+    )
+    text = (
+        "project_name,client_name,task_name,start_time,end_time,duration_hours,notes,tags,billable\n"
+        "A,C,,2024-03-04 09:00:00,,1,first,,\n"
+        "B,C,,2024-03-05 09:00:00,,1,second,,\n"
+        f'P,C,,2024-03-06 09:00:00,,1,"{inside}",,\n'
+    )
+
+    first, second, long_note = read(text)
+
+    assert (first.project_name, second.project_name) == ("A", "B")
+    assert (long_note.row, long_note.problems[0].column) == (4, "notes")
+    assert long_note.problems[0].message == "Longer than 10000 characters"
+
+
+def test_a_quoted_value_over_ten_million_characters_stops_the_file_with_a_reason():
+    runaway = "x" * 999 + "\n"
+    text = (
+        "project_name,start_time,duration_hours,notes\n"
+        "A,2024-01-01 09:00:00,1,fine\n"
+        f'B,2024-01-01 09:00:00,1,"{runaway * 10_100}"\n'
+        "C,2024-01-01 09:00:00,1,never read\n"
+    )
+
+    good, stopped = read(text)
+
+    assert good.project_name == "A"
+    assert stopped.row == 3
+    assert stopped.problems[0].message == (
+        "A quoted value that starts in this row runs on for more than 10,000,000 characters, "
+        "so a quote was probably left open; the rest of the file was not read. Close the quote "
+        "and import again"
+    )
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [

@@ -39,8 +39,10 @@ _HOURS_PATTERN = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
 NAME_MAX_CHARS = 200
 NOTES_MAX_CHARS = 10_000
 MAX_DURATION_HOURS = 1_000
-FIELD_MAX_CHARS = 100_000
 LINE_MAX_CHARS = 1_000_000
+# A quoted value may span lines. One longer than this is taken for a quote left open: the
+# csv module cannot say where such a value ends, so the rest of the file is not read.
+FIELD_MAX_CHARS = 10 * LINE_MAX_CHARS
 COLUMNS_MAX = 1_000
 # Stands in for a line too long to read: the csv module sees one cell holding it.
 _TOO_LONG = "\x00timeport:line-too-long\x00"
@@ -230,6 +232,8 @@ class CsvEntryReader:
             except csv.Error as error:
                 row_number += 1
                 yield RowFailure(row_number, [RowProblem(None, None, _describe_csv_error(error))])
+                if _is_overlong_value(error):
+                    return
 
     def record_ends(self) -> Iterator[int]:
         """The row number of each record as it ends, counted exactly as __iter__ counts them
@@ -242,9 +246,11 @@ class CsvEntryReader:
                     row_number += 1
                     yield row_number
                 return
-            except csv.Error:
+            except csv.Error as error:
                 row_number += 1
                 yield row_number
+                if _is_overlong_value(error):
+                    return
 
     def _cells(self, record: list[str]) -> map:
         """The row's values in COLUMNS order, trimmed; absent columns and cells are empty.
@@ -494,7 +500,17 @@ def _oversized(row: int, record: list[str]) -> RowFailure:
     return RowFailure(row, [RowProblem(None, None, message)])
 
 
+def _is_overlong_value(error: csv.Error) -> bool:
+    return "field larger than field limit" in str(error)
+
+
 def _describe_csv_error(error: csv.Error) -> str:
+    if _is_overlong_value(error):
+        return (
+            f"A quoted value that starts in this row runs on for more than {FIELD_MAX_CHARS:,} "
+            "characters, so a quote was probably left open; the rest of the file was not read. "
+            "Close the quote and import again"
+        )
     if "unexpected end of data" in str(error):
         return (
             "A quoted value that starts in this row is never closed: this row and every row "

@@ -18,7 +18,7 @@ from timeport.errors import BadRequest, Conflict
 from timeport.jobs import csv_import
 from timeport.jobs import restore as restore_job
 from timeport.jobs.backups import start_backup
-from timeport.jobs.csv_uploads import accept_csv_file
+from timeport.jobs.csv_uploads import accept_csv_file, start_csv_upload
 from timeport.jobs.export_runner import run_export
 from timeport.jobs.exports import export_status
 from timeport.jobs.imports import import_status
@@ -495,4 +495,27 @@ def test_a_file_of_junk_lines_is_refused_after_the_first_500_problems(aws):
     assert status["error_message"] == (
         "The backup file failed validation (the first 500 problems, listed in errors; the check "
         "stopped at line 502); nothing was changed"
+    )
+
+
+def test_a_restore_keeps_the_records_of_jobs_not_finished_when_it_started(aws):
+    admin, robin, _ = stack_with_data(aws)
+    _, body = backup(aws, admin)
+    grant = start_csv_upload(robin, "late.csv", aws)  # the URL is given before the restore
+    key = accept_restore_file(admin, body, aws)
+    job = start_restore(admin, key, lambda payload: None, aws)
+    aws.put_object(Bucket=get_settings().bucket, Key=grant["fields"]["key"], Body=CSV.encode())
+    assert (
+        csv_import.import_csv_object(robin.user_id, grant["import_id"], grant["fields"]["key"], aws)
+        == "failed"
+    )
+
+    run_restore(admin.user_id, job.job_id, aws)
+
+    assert import_status(admin, job.job_id)["status"] == "completed"
+    refused = import_status(robin, grant["import_id"])
+    assert (refused["status"], refused["error_message"]) == (
+        "failed",
+        "A backup was being restored when this file arrived, so nothing was imported; ask for "
+        "a new upload URL and send the file again",
     )

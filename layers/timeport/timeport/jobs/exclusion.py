@@ -21,18 +21,30 @@ from timeport.storage.models import JobRecord
 RESTORE = "backup"  # the job_type of a restore (an import of a backup file)
 
 
-def _active_imports(within: timedelta) -> list[JobRecord]:
-    """Import jobs created within the window that are pending or processing, newest first."""
-    since = "imp_" + id_floor(within.total_seconds())
-    active = (JobRecord.status == PENDING) | (JobRecord.status == PROCESSING)
+def _active_jobs(kind: str, within: timedelta, finished_since=None) -> list[JobRecord]:
+    """Jobs of one kind created within the window that are pending or processing (or that
+    finished at or after `finished_since`), newest first."""
+    since = ("imp_" if kind == "import" else "exp_") + id_floor(within.total_seconds())
+    wanted = (JobRecord.status == PENDING) | (JobRecord.status == PROCESSING)
+    if finished_since is not None:
+        wanted = wanted | (JobRecord.completed_at >= finished_since)
     return list(
         JobRecord.by_kind.query(
-            "import",
-            JobRecord.job_id > since,
-            filter_condition=active,
-            scan_index_forward=False,
+            kind, JobRecord.job_id > since, filter_condition=wanted, scan_index_forward=False
         )
     )
+
+
+def jobs_in_flight_during(restore: JobRecord) -> list[JobRecord]:
+    """Imports and exports not finished when the restore was asked for, or finished since. A
+    restore keeps their records whatever its file holds, so each still ends with the status
+    and message its owner will look for (an upload refused during the restore, say)."""
+    within = timedelta(days=get_settings().file_retention_days)
+    return [
+        job
+        for kind in ("import", "export")
+        for job in _active_jobs(kind, within, finished_since=restore.created_at)
+    ]
 
 
 def _lease_alive(job: JobRecord, lease: timedelta) -> bool:
@@ -53,7 +65,7 @@ def _writes_entries(job: JobRecord, lease: timedelta) -> bool:
 
 def running_restore() -> JobRecord | None:
     lease = timedelta(seconds=get_settings().worker_lease_seconds)
-    for job in _active_imports(lease * 2):
+    for job in _active_jobs("import", lease * 2):
         if job.job_type == RESTORE and _lease_alive(job, lease):
             return job
     return None
@@ -79,7 +91,7 @@ def refuse_restore_during_work() -> None:
     lease = timedelta(seconds=settings.worker_lease_seconds)
     writing = [
         job
-        for job in _active_imports(timedelta(days=settings.file_retention_days))
+        for job in _active_jobs("import", timedelta(days=settings.file_retention_days))
         if _writes_entries(job, lease)
     ]
     if writing:

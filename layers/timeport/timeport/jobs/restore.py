@@ -36,6 +36,7 @@ from timeport.domain.entries import start_key
 from timeport.domain.users import Caller, get_user
 from timeport.formats.backup import HELD_SECTIONS, ROW_MODELS, parse_moment, read_lines
 from timeport.jobs.backups import create_backup_job, current_records
+from timeport.jobs.exclusion import jobs_in_flight_during
 from timeport.jobs.export_runner import write_export
 from timeport.jobs.records import (
     COMPLETED,
@@ -300,6 +301,7 @@ def run_restore(user_id: str, import_id: str, s3_client=None) -> str:
                 for own in JobRecord.query(admin.user_id)
                 if own.job_type == "backup"
             ),
+            *((other.user_id, other.job_id) for other in jobs_in_flight_during(job)),
         }
         sections = {}
         for section in plan.sections:

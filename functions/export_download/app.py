@@ -20,7 +20,7 @@ app = create_app()
         {
             404: "no export with this id belongs to the caller",
             409: "the export has not finished, or it failed",
-            410: "the export has expired",
+            410: "the export has expired, or its file is no longer stored",
         },
     ),
 )

@@ -11,6 +11,7 @@ from timeport.jobs import records
 from timeport.jobs.export_runner import run_export
 from timeport.jobs.exports import download_url, export_status
 from timeport.jobs.gdpr_export import start_gdpr_export
+from timeport.settings import get_settings
 
 
 def user(name: str) -> Caller:
@@ -46,3 +47,14 @@ def test_another_users_export_is_not_found(aws):
 
     with pytest.raises(NotFound):
         download_url(stranger, job.job_id, aws)
+
+
+def test_an_export_whose_file_is_gone_answers_410_not_a_dead_link(aws):
+    owner = user("owner")
+    job = start_gdpr_export(owner, "json", lambda payload: None)
+    run_export(owner.user_id, job.job_id, aws)
+    stored = records.JobRecord.get(owner.user_id, job.job_id)
+    aws.delete_object(Bucket=get_settings().bucket, Key=stored.s3_key)
+
+    with pytest.raises(Gone, match="This export's file is no longer stored"):
+        download_url(owner, job.job_id, aws)

@@ -15,7 +15,7 @@ from timeport.jobs.records import (
     is_expired,
     retention_days,
 )
-from timeport.storage.files import presigned_download
+from timeport.storage.files import object_etag, presigned_download
 
 
 @dataclass(frozen=True)
@@ -52,4 +52,10 @@ def download_url(caller: Caller, export_id: str, s3_client=None) -> str:
         raise Conflict(f"This export failed and has no file: {job.error_message}")
     if job.status != COMPLETED:
         raise Conflict(f"This export is not ready yet (status: {job.status}); try again shortly")
+    # A job restored from a backup comes back without its file: backups hold no exports.
+    if object_etag(job.s3_key, s3_client) is None:
+        raise Gone(
+            "This export's file is no longer stored (it came back from a backup, which "
+            "holds no files); start a new export"
+        )
     return presigned_download(job.s3_key, job.filename, s3_client)

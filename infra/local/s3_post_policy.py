@@ -133,6 +133,11 @@ def enforce_post_policies(secret_key: str) -> None:
         if response.is_delete_keys():
             return store_upload(response, request, bucket_name)
         fields = {name: value for name, value in response.form_data.items()}
+        if "key" not in fields:
+            # S3 wants the field named exactly so; moto would fail with a 500 without it.
+            return Refusal(
+                400, "InvalidArgument", "Bucket POST must contain a field named 'key'"
+            ).response()
         body = response.raw_body or b""
         size = len(body.encode() if isinstance(body, str) else body)
         refusal = check_post_form(fields, bucket_name, size, secret_key, datetime.now(UTC))

@@ -163,6 +163,27 @@ def test_a_refused_toggl_token_answers_400_and_starts_nothing(new_user, toggl):
     assert user.get("/api/import/history").json() == {"imports": [], "next_before": None}
 
 
+def test_a_harvest_account_id_the_token_does_not_belong_to_is_named_in_the_answer(
+    new_user, harvest
+):
+    body = {
+        "account_id": "999999",
+        "api_token": harvest.token,
+        "start_date": "2024-03-01",
+        "end_date": "2024-03-31",
+    }
+
+    response = new_user().post("/api/import/harvest", json=body)
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "error": "Harvest did not accept these credentials: Harvest refused the credentials "
+            "(HTTP 401); check the token and the account id"
+        },
+    )
+
+
 def test_a_workspace_the_token_cannot_see_answers_400_naming_the_workspace(new_user, toggl):
     response = new_user().post("/api/import/toggl", json=toggl_body(toggl, workspace_id="1"))
 

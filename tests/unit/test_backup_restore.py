@@ -493,8 +493,8 @@ def test_a_file_of_junk_lines_is_refused_after_the_first_500_problems(aws):
         "row": 501, "column": None, "value": None, "message": "not a JSON record"
     }  # fmt: skip
     assert status["error_message"] == (
-        "The backup file failed validation (the first 500 problems, listed in errors; the check "
-        "stopped at line 502); nothing was changed"
+        "The backup file failed validation (500 problem(s) before the check stopped at line 502; "
+        "the first 500 are listed in errors); nothing was changed"
     )
 
 

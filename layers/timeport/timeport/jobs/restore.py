@@ -252,8 +252,10 @@ def _refuse(job: JobRecord, refused: Refused) -> str:
     problems = len(refused.problems) + refused.omitted
     found = f"{problems} problem(s), listed in errors"
     if refused.stopped_at is not None:
-        found = f"the first {problems} problems, listed in errors; the check stopped at line "
-        found += f"{refused.stopped_at}"
+        found = (
+            f"{problems} problem(s) before the check stopped at line {refused.stopped_at}; "
+            f"the first {len(refused.problems)} are listed in errors"
+        )
     _finish(
         job,
         FAILED,

@@ -192,6 +192,9 @@ def run_import_step(state: dict, session=None, kms=None, sfn=None) -> dict:
             "steps": state["steps"] + 1,
         }
 
+    if job.waiting_for:
+        # The wait is over: say so before the page's entries are written, not after.
+        job.update(actions=[JobRecord.waiting_for.remove()])
     _write_page(job, entries, cursor)
     if next_page:
         following = {"window": cursor["window"], "page": next_page, "done_in_page": 0}

@@ -48,7 +48,8 @@ class HarvestClient:
 
     def _get(self, url: str, **kwargs) -> requests.Response:
         response = send(self._session, "GET", url, NAME, **kwargs)
-        raise_for_common_status(response, NAME)
+        # Harvest answers 401 for a token of another account, too.
+        raise_for_common_status(response, NAME, "the token and the account id")
         return response
 
     def check_credentials(self) -> None:

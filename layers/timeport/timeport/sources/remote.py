@@ -70,7 +70,11 @@ def retry_after_seconds(response: requests.Response) -> int:
     return max(1, int(value)) if value.isdigit() else DEFAULT_BACKOFF_SECONDS
 
 
-def raise_for_common_status(response: requests.Response, source_name: str) -> None:
+def raise_for_common_status(
+    response: requests.Response, source_name: str, credentials: str = "the token"
+) -> None:
+    """Raise the error an answer other than success means; `credentials` names what a 401 or
+    403 asks the person to check."""
     status = response.status_code
     if status == 429:
         wait = retry_after_seconds(response)
@@ -79,7 +83,7 @@ def raise_for_common_status(response: requests.Response, source_name: str) -> No
         raise SourceUnavailable(f"{source_name} answered {status}")
     if status in (401, 403):
         raise SourceRejected(
-            f"{source_name} refused the credentials (HTTP {status}); check the token"
+            f"{source_name} refused the credentials (HTTP {status}); check {credentials}"
         )
     if status >= 400:
         raise SourceRejected(f"{source_name} refused the request (HTTP {status})")

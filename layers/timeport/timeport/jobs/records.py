@@ -85,14 +85,11 @@ def history_page(kind: str, user_id: str | None, limit: int, before: str | None)
     # One more than asked, to know whether another page follows. `between` includes `before`
     # itself, which is dropped.
     upper = before or prefix + "~"
+    window = {"scan_index_forward": False, "limit": limit + 2}  # reads no more than needed
     if user_id is None:
-        query = JobRecord.by_kind.query(
-            kind, JobRecord.job_id.between(prefix, upper), scan_index_forward=False
-        )
+        query = JobRecord.by_kind.query(kind, JobRecord.job_id.between(prefix, upper), **window)
     else:
-        query = JobRecord.query(
-            user_id, JobRecord.job_id.between(prefix, upper), scan_index_forward=False
-        )
+        query = JobRecord.query(user_id, JobRecord.job_id.between(prefix, upper), **window)
     jobs = []
     for job in query:
         if job.job_id != before:

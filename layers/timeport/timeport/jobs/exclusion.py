@@ -14,7 +14,7 @@ from datetime import timedelta
 from timeport.clock import utc_now
 from timeport.errors import Conflict
 from timeport.ids import id_floor
-from timeport.jobs.records import PENDING, PROCESSING
+from timeport.jobs.records import ID_PREFIX, PENDING, PROCESSING
 from timeport.settings import get_settings
 from timeport.storage.models import JobRecord
 
@@ -24,7 +24,7 @@ RESTORE = "backup"  # the job_type of a restore (an import of a backup file)
 def _active_jobs(kind: str, within: timedelta, finished_since=None) -> list[JobRecord]:
     """Jobs of one kind created within the window that are pending or processing (or that
     finished at or after `finished_since`), newest first."""
-    since = ("imp_" if kind == "import" else "exp_") + id_floor(within.total_seconds())
+    since = ID_PREFIX[kind] + id_floor(within.total_seconds())
     wanted = (JobRecord.status == PENDING) | (JobRecord.status == PROCESSING)
     if finished_since is not None:
         wanted = wanted | (JobRecord.completed_at >= finished_since)

@@ -27,7 +27,7 @@ PENDING, PROCESSING, COMPLETED, PARTIAL, FAILED = (
 )
 FINAL_STATUSES = (COMPLETED, PARTIAL, FAILED)
 MAX_STORED_ERRORS = 500
-_ID_PREFIX = {"import": "imp_", "export": "exp_"}
+ID_PREFIX = {"import": "imp_", "export": "exp_"}
 
 
 def retention_days(kind: str, job_type: str) -> int:
@@ -50,7 +50,7 @@ def create_job(user_id: str, kind: str, job_type: str, **attributes) -> JobRecor
     expires_at = now + timedelta(days=retention_days(kind, job_type))
     job = JobRecord(
         user_id,
-        _ID_PREFIX[kind] + new_id(),
+        ID_PREFIX[kind] + new_id(),
         kind=kind,
         job_type=job_type,
         status=PENDING,
@@ -64,7 +64,7 @@ def create_job(user_id: str, kind: str, job_type: str, **attributes) -> JobRecor
 
 
 def get_job(user_id: str, job_id: str, kind: str) -> JobRecord:
-    if not job_id.startswith(_ID_PREFIX[kind]):
+    if not job_id.startswith(ID_PREFIX[kind]):
         raise NotFound(f"No {kind} with id '{job_id}'")
     try:
         return JobRecord.get(user_id, job_id, consistent_read=True)
@@ -79,7 +79,7 @@ def history_page(kind: str, user_id: str | None, limit: int, before: str | None)
     """One page of a history, newest first: the user's jobs of one kind, or every user's
     (`user_id` None, through the JobsByKind index). `before` is the `next_before` of the page
     above; the answer's `next_before` is None on the last page."""
-    prefix = _ID_PREFIX[kind]
+    prefix = ID_PREFIX[kind]
     if before is not None and not (_JOB_ID.match(before) and before.startswith(prefix)):
         raise BadRequest("before: not a next_before value from this history")
     # One more than asked, to know whether another page follows. `between` includes `before`

@@ -34,9 +34,8 @@ from timeport.formats.backup import (
     read_lines,
 )
 from timeport.jobs.backups import current_records
-from timeport.jobs.records import MAX_STORED_ERRORS
+from timeport.jobs.records import ID_PREFIX, MAX_STORED_ERRORS
 
-JOB_PREFIXES = {"import": "imp_", "export": "exp_"}
 # (field, section it points to); a None value points nowhere.
 REFERENCES = {
     "clients": (("user_id", "users"),),
@@ -252,12 +251,12 @@ def _check_record(number, section, record, admin, seen, problems) -> None:
         record["start_time"]
     ):
         problems.add(number, "time_entries.end_time", record["end_time"], "before start_time")
-    if section == "jobs" and not record["job_id"].startswith(JOB_PREFIXES[record["kind"]]):
+    if section == "jobs" and not record["job_id"].startswith(ID_PREFIX[record["kind"]]):
         problems.add(
             number,
             "jobs.job_id",
             record["job_id"],
-            f"a {record['kind']} job's id starts with {JOB_PREFIXES[record['kind']]}",
+            f"a {record['kind']} job's id starts with {ID_PREFIX[record['kind']]}",
         )
 
 

@@ -63,12 +63,16 @@ def _writes_entries(job: JobRecord, lease: timedelta) -> bool:
     return job.job_type != RESTORE
 
 
+def _running_restore(imports: list[JobRecord], lease: timedelta) -> JobRecord | None:
+    return next(
+        (job for job in imports if job.job_type == RESTORE and _lease_alive(job, lease)), None
+    )
+
+
 def running_restore() -> JobRecord | None:
     lease = timedelta(seconds=get_settings().worker_lease_seconds)
-    for job in _active_jobs("import", lease * 2):
-        if job.job_type == RESTORE and _lease_alive(job, lease):
-            return job
-    return None
+    # A restore outlives neither its lease nor, pending, its first lease.
+    return _running_restore(_active_jobs("import", lease * 2), lease)
 
 
 def refuse_import_during_restore() -> None:
@@ -81,19 +85,17 @@ def refuse_import_during_restore() -> None:
 
 
 def refuse_restore_during_work() -> None:
-    """409 while another restore runs, or while any import is writing entries."""
-    restore = running_restore()
+    """409 while another restore runs, or while any import is writing entries. One read of
+    the index over the retention window answers both."""
+    settings = get_settings()
+    lease = timedelta(seconds=settings.worker_lease_seconds)
+    imports = _active_jobs("import", timedelta(days=settings.file_retention_days))
+    restore = _running_restore(imports, lease)
     if restore is not None:
         raise Conflict(
             f"Restore {restore.job_id} is still running; start another once it has finished"
         )
-    settings = get_settings()
-    lease = timedelta(seconds=settings.worker_lease_seconds)
-    writing = [
-        job
-        for job in _active_jobs("import", timedelta(days=settings.file_retention_days))
-        if _writes_entries(job, lease)
-    ]
+    writing = [job for job in imports if _writes_entries(job, lease)]
     if writing:
         raise Conflict(
             f"{len(writing)} import(s) are still writing entries (the newest is "

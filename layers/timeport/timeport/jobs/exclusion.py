@@ -71,8 +71,9 @@ def _running_restore(imports: list[JobRecord], lease: timedelta) -> JobRecord | 
 
 def running_restore() -> JobRecord | None:
     lease = timedelta(seconds=get_settings().worker_lease_seconds)
-    # A restore outlives neither its lease nor, pending, its first lease.
-    return _running_restore(_active_jobs("import", lease * 2), lease)
+    # A restore gets three attempts, each at most one lease long, and Lambda retries a failed
+    # one within minutes: one still running was created less than four leases ago.
+    return _running_restore(_active_jobs("import", lease * 4), lease)
 
 
 def refuse_import_during_restore() -> None:
